@@ -1,0 +1,28 @@
+package catalog
+
+import (
+	"context"
+
+	"github.com/autonews/autonews/batch"
+	"github.com/autonews/autonews/ledger"
+)
+
+// HoldingsSource is the serving view of the speed layer: the published snapshot and the
+// active delta's positions of users in [lo, hi], taken as one consistent pair.
+type HoldingsSource interface {
+	Holdings(lo, hi int64) (*ledger.Snapshot, []ledger.Holding)
+}
+
+// Cycle is the batch cycle as the SQL surface sees it.
+type Cycle interface {
+	// RunOnce runs one cycle to its end.
+	RunOnce(ctx context.Context) batch.RunResult
+	// Runs is the record of recent runs and their steps.
+	Runs() *batch.RunLog
+}
+
+// Sources are what the catalog serves.
+type Sources struct {
+	Holdings HoldingsSource
+	Cycle    Cycle
+}

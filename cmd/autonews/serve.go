@@ -1,0 +1,50 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"io"
+	"log/slog"
+	"strings"
+
+	"github.com/autonews/autonews/server"
+)
+
+func runServe(ctx context.Context, args []string, stderr io.Writer) error {
+	cfg := server.DefaultConfig()
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&cfg.DataDir, "data-dir", cfg.DataDir, "directory of the broker log, master dataset and snapshots (locked while serving)")
+	fs.StringVar(&cfg.KafkaAddr, "kafka-addr", cfg.KafkaAddr, "listen address of the embedded Kafka-protocol broker")
+	brokers := fs.String("brokers", "", "comma-separated seed brokers of an existing Kafka cluster; nothing is embedded then")
+	fs.IntVar(&cfg.TradesPartitions, "trades-partitions", cfg.TradesPartitions, "partitions of the trades topic when it is created")
+	fs.StringVar(&cfg.MySQLAddr, "mysql-addr", cfg.MySQLAddr, "listen address of the MySQL protocol")
+	fs.DurationVar(&cfg.CycleInterval, "cycle-interval", cfg.CycleInterval, "least time between automatic batch cycles; 0 turns them off")
+	fs.DurationVar(&cfg.ArchiveFlushInterval, "archive-flush-interval", cfg.ArchiveFlushInterval, "how long a consumed trade may wait to be archived")
+	fs.IntVar(&cfg.DedupWindow, "dedup-window", cfg.DedupWindow, "recent trade ids the speed layer remembers to apply a redelivered trade once")
+	fs.BoolVar(&cfg.KafkaSyncWrites, "kafka-sync-writes", cfg.KafkaSyncWrites, "fsync every batch the embedded broker accepts")
+	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *brokers != "" {
+		cfg.Brokers = strings.Split(*brokers, ",")
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+		return err
+	}
+	cfg.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+
+	srv, err := server.Start(cfg)
+	if err != nil {
+		return err
+	}
+	waitErr := srv.Wait(ctx)
+	cfg.Logger.Info("shutting down")
+	closeErr := srv.Close()
+	if waitErr != nil {
+		return waitErr
+	}
+	return closeErr
+}

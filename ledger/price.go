@@ -1,0 +1,18 @@
+package ledger
+
+// PriceMark is a symbol's last traded price and the trade that set it.
+type PriceMark struct {
+	Price float64
+	// TSMicros is the trade's timestamp in microseconds since the Unix epoch.
+	TSMicros int64
+	At       LogPosition
+}
+
+// Supersedes reports whether m is a later trade than o: the later timestamp wins, ties
+// broken by partition and offset so that every layer picks the same price.
+func (m PriceMark) Supersedes(o PriceMark) bool {
+	if m.TSMicros != o.TSMicros {
+		return m.TSMicros > o.TSMicros
+	}
+	return o.At.Less(m.At)
+}

@@ -1,0 +1,149 @@
+package message
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+const goodTrade = `{"trade_id":"T-000001","user_id":42,"symbol":"MMM","side":"BUY","quantity":5000,"price":178.25,"ts":"2026-11-25T14:03:00.123Z"}`
+
+func TestDecodeTradeAcceptsTheContract(t *testing.T) {
+	got, err := DecodeTrade([]byte("42"), []byte(goodTrade))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Trade{ID: "T-000001", UserID: 42, Symbol: "MMM", Side: Buy, Quantity: 5000, Price: 178.25,
+		TS: time.Date(2026, 11, 25, 14, 3, 0, 123e6, time.UTC)}
+	if got != want {
+		t.Fatalf("got %+v, want %+v", got, want)
+	}
+	if got.SignedQuantity() != 5000 {
+		t.Fatalf("signed quantity %d", got.SignedQuantity())
+	}
+}
+
+func TestDecodeTradeRoundTripsThroughEncodeTrade(t *testing.T) {
+	in, err := DecodeTrade([]byte("42"), []byte(goodTrade))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in.Side = Sell
+	out, err := DecodeTrade(TradeKey(in.UserID), EncodeTrade(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in != out {
+		t.Fatalf("round trip changed the trade: %+v -> %+v", in, out)
+	}
+	if out.SignedQuantity() != -5000 {
+		t.Fatalf("a SELL is a negative delta, got %d", out.SignedQuantity())
+	}
+}
+
+// with replaces one field of the good trade by raw JSON, or removes it when raw is "".
+func with(field, raw string) string {
+	parts := strings.Split(strings.Trim(goodTrade, "{}"), ",")
+	var kept []string
+	for _, p := range parts {
+		if strings.HasPrefix(p, `"`+field+`":`) {
+			if raw != "" {
+				kept = append(kept, `"`+field+`":`+raw)
+			}
+			continue
+		}
+		kept = append(kept, p)
+	}
+	return "{" + strings.Join(kept, ",") + "}"
+}
+
+func TestDecodeTradeRejectsWithAPreciseReason(t *testing.T) {
+	for _, tc := range []struct {
+		name, key, value, reason string
+	}{
+		{"empty payload", "42", "", "empty payload"},
+		{"not an object", "42", `[1,2]`, "must be a JSON object"},
+		{"truncated JSON", "42", goodTrade[:40], "malformed JSON"},
+		{"invalid UTF-8", "42", "{\"trade_id\":\"\xff\"}", "not valid UTF-8"},
+		{"oversized", "42", `{"pad":"` + strings.Repeat("x", MaxPayload) + `"}`, "exceeds the"},
+		{"missing trade_id", "42", with("trade_id", ""), "missing trade_id"},
+		{"null trade_id", "42", with("trade_id", "null"), "missing trade_id"},
+		{"numeric trade_id", "42", with("trade_id", "7"), "trade_id must be a JSON string"},
+		{"empty trade_id", "42", with("trade_id", `""`), "empty trade_id"},
+		{"control char in trade_id", "42", with("trade_id", `"T\u0001"`), "control characters"},
+		{"long trade_id", "42", with("trade_id", `"`+strings.Repeat("T", 200)+`"`), "longer than"},
+		{"missing user_id", "42", with("user_id", ""), "missing user_id"},
+		{"string user_id", "42", with("user_id", `"42"`), "user_id must be a JSON number"},
+		{"fractional user_id", "42", with("user_id", "4.2"), "user_id 4.2 is not a 64-bit integer"},
+		{"zero user_id", "0", with("user_id", "0"), "user_id 0 is not positive"},
+		{"negative user_id", "-3", with("user_id", "-3"), "user_id -3 is not positive"},
+		{"missing symbol", "42", with("symbol", ""), "missing symbol"},
+		{"lowercase symbol", "42", with("symbol", `"mmm"`), "symbol \"mmm\""},
+		{"symbol with space", "42", with("symbol", `"M M"`), "symbol \"M M\""},
+		{"long symbol", "42", with("symbol", `"ABCDEFGHIJKLM"`), "1 to 12 characters"},
+		{"unknown side", "42", with("side", `"HOLD"`), "side \"HOLD\" must be BUY or SELL"},
+		{"lowercase side", "42", with("side", `"buy"`), "must be BUY or SELL"},
+		{"missing quantity", "42", with("quantity", ""), "missing quantity"},
+		{"zero quantity", "42", with("quantity", "0"), "quantity 0 is not positive"},
+		{"negative quantity", "42", with("quantity", "-5"), "quantity -5 is not positive"},
+		{"fractional quantity", "42", with("quantity", "1.5"), "not a 64-bit integer"},
+		{"huge quantity", "42", with("quantity", "1000000000001"), "exceeds the limit"},
+		{"overflowing quantity", "42", with("quantity", "99999999999999999999"), "not a 64-bit integer"},
+		{"string quantity", "42", with("quantity", `"5"`), "quantity must be a JSON number"},
+		{"zero price", "42", with("price", "0"), "price 0 is not positive"},
+		{"negative price", "42", with("price", "-1.5"), "price -1.5 is not positive"},
+		{"infinite price", "42", with("price", "1e999"), "not a finite number"},
+		{"NaN price", "42", with("price", `"NaN"`), "price must be a JSON number"},
+		{"missing ts", "42", with("ts", ""), "missing ts"},
+		{"bad ts", "42", with("ts", `"yesterday"`), "not an RFC 3339 time"},
+		{"key is not the user", "7", goodTrade, "does not match user_id"},
+		{"null key", "", goodTrade, "missing message key"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var key []byte
+			if tc.key != "" {
+				key = []byte(tc.key)
+			}
+			_, err := DecodeTrade(key, []byte(tc.value))
+			var verr *Error
+			if !errors.As(err, &verr) {
+				t.Fatalf("want a validation error, got %v", err)
+			}
+			if !strings.Contains(verr.Reason, tc.reason) {
+				t.Fatalf("reason %q does not say %q", verr.Reason, tc.reason)
+			}
+		})
+	}
+}
+
+func TestDecodeTradeIgnoresUnknownFields(t *testing.T) {
+	value := strings.Replace(goodTrade, "{", `{"venue":"XNYS","meta":{"a":[1,2]},`, 1)
+	if _, err := DecodeTrade([]byte("42"), []byte(value)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func FuzzDecodeTrade(f *testing.F) {
+	f.Add([]byte("42"), []byte(goodTrade))
+	f.Add([]byte("42"), []byte(with("price", "1e999")))
+	f.Add([]byte("1"), []byte(`{"trade_id":"\u0000"}`))
+	f.Fuzz(func(t *testing.T, key, value []byte) {
+		tr, err := DecodeTrade(key, value)
+		if err != nil {
+			var verr *Error
+			if !errors.As(err, &verr) {
+				t.Fatalf("decode error is not a validation error: %v", err)
+			}
+			return
+		}
+		// Whatever is accepted satisfies the contract and survives a round trip.
+		if tr.UserID <= 0 || tr.Quantity <= 0 || tr.Quantity > MaxQuantity || !(tr.Price > 0) || !IsSymbol(tr.Symbol) {
+			t.Fatalf("accepted a trade outside the contract: %+v", tr)
+		}
+		again, err := DecodeTrade(TradeKey(tr.UserID), EncodeTrade(tr))
+		if err != nil || again != tr {
+			t.Fatalf("round trip of %+v: %+v, %v", tr, again, err)
+		}
+	})
+}

@@ -1,0 +1,100 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"time"
+
+	"github.com/autonews/autonews/batch"
+)
+
+// Config is the process configuration. DefaultConfig returns the defaults stated on each
+// field.
+type Config struct {
+	// DataDir holds the broker log, the master dataset and the snapshots. Default ./data.
+	DataDir string
+	// KafkaAddr is where the embedded broker listens. Default 127.0.0.1:9092.
+	KafkaAddr string
+	// Brokers, when set, are the seed brokers of an existing Kafka cluster; nothing is
+	// embedded then.
+	Brokers []string
+	// TradesPartitions is the partition count of the trades topic when it is created.
+	// Default 4.
+	TradesPartitions int
+	// MySQLAddr is where the MySQL protocol is served. Default 127.0.0.1:3306.
+	MySQLAddr string
+	// CycleInterval is the least time between automatic batch cycles; 0 turns them off.
+	// Default 1m.
+	CycleInterval time.Duration
+	// ArchiveFlushInterval bounds how long a consumed trade waits to be archived.
+	// Default 5s.
+	ArchiveFlushInterval time.Duration
+	// DedupWindow is how many recent trade ids the speed layer remembers. Default 1,000,000.
+	DedupWindow int
+	// KafkaSyncWrites fsyncs every produced batch of the embedded broker. Default off:
+	// records written before a process crash survive in the page cache either way.
+	KafkaSyncWrites bool
+	// BeforeStep, if set, runs before each cycle step. Tests use it to hold a run open.
+	BeforeStep func(ctx context.Context, run int64, step batch.Step) error
+	// Logger receives every component's logs. Default slog.Default().
+	Logger *slog.Logger
+}
+
+// DefaultConfig returns the configuration of `autonews serve` with no flags.
+func DefaultConfig() Config {
+	return Config{
+		DataDir:              "./data",
+		KafkaAddr:            "127.0.0.1:9092",
+		TradesPartitions:     4,
+		MySQLAddr:            "127.0.0.1:3306",
+		CycleInterval:        time.Minute,
+		ArchiveFlushInterval: 5 * time.Second,
+		DedupWindow:          1_000_000,
+	}
+}
+
+// Validate reports every configuration error at once, each saying what to change.
+func (c Config) Validate() error {
+	var errs []error
+	if c.DataDir == "" {
+		errs = append(errs, errors.New("data directory is empty: set --data-dir"))
+	}
+	if len(c.Brokers) == 0 {
+		if err := checkLoopback("--kafka-addr", c.KafkaAddr); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if err := checkLoopback("--mysql-addr", c.MySQLAddr); err != nil {
+		errs = append(errs, err)
+	}
+	if c.TradesPartitions < 1 || c.TradesPartitions > 1024 {
+		errs = append(errs, fmt.Errorf("--trades-partitions %d must be between 1 and 1024", c.TradesPartitions))
+	}
+	if c.CycleInterval < 0 {
+		errs = append(errs, fmt.Errorf("--cycle-interval %s must not be negative (0 turns automatic cycles off)", c.CycleInterval))
+	}
+	if c.ArchiveFlushInterval <= 0 {
+		errs = append(errs, fmt.Errorf("archive flush interval %s must be positive", c.ArchiveFlushInterval))
+	}
+	return errors.Join(errs...)
+}
+
+// checkLoopback accepts host:port addresses on the loopback interface. Listening beyond
+// loopback needs accounts with passwords, which this build does not configure.
+func checkLoopback(flag, addr string) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("%s %q is not host:port: %v", flag, addr, err)
+	}
+	if host == "localhost" {
+		return nil
+	}
+	ip := net.ParseIP(host)
+	if ip == nil || !ip.IsLoopback() {
+		return fmt.Errorf("%s %q is not a loopback address: AutoNews listens beyond loopback only with a password, so use 127.0.0.1", flag, addr)
+	}
+	return nil
+}

@@ -1,0 +1,102 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
+
+	"github.com/autonews/autonews/ledger"
+	"github.com/autonews/autonews/message"
+)
+
+// ensureTopics creates the contract's topics when they are missing and returns the
+// partitions of the trades topic.
+func ensureTopics(ctx context.Context, admin *kadm.Client, tradesPartitions int) ([]int32, error) {
+	for topic, partitions := range map[string]int32{message.TradesTopic: int32(tradesPartitions), message.NewsTopic: 1} {
+		resp, err := admin.CreateTopic(ctx, partitions, 1, nil, topic)
+		if err != nil && !errors.Is(err, kerr.TopicAlreadyExists) {
+			return nil, fmt.Errorf("create topic %s: %w", topic, err)
+		}
+		if resp.Err != nil && !errors.Is(resp.Err, kerr.TopicAlreadyExists) {
+			return nil, fmt.Errorf("create topic %s: %w", topic, resp.Err)
+		}
+	}
+	topics, err := admin.ListTopics(ctx, message.TradesTopic)
+	if err != nil {
+		return nil, fmt.Errorf("describe topic %s: %w", message.TradesTopic, err)
+	}
+	detail, ok := topics[message.TradesTopic]
+	if !ok || detail.Err != nil {
+		return nil, fmt.Errorf("describe topic %s: %v", message.TradesTopic, detail.Err)
+	}
+	partitions := detail.Partitions.Numbers()
+	slices.Sort(partitions)
+	return partitions, nil
+}
+
+// logEnd returns the log end offset of every trades partition.
+func logEnd(ctx context.Context, admin *kadm.Client) (ledger.Cut, error) {
+	return listOffsets(ctx, admin.ListEndOffsets)
+}
+
+// logStart returns the first offset still in the log of every trades partition.
+func logStart(ctx context.Context, admin *kadm.Client) (ledger.Cut, error) {
+	return listOffsets(ctx, admin.ListStartOffsets)
+}
+
+func listOffsets(ctx context.Context, list func(context.Context, ...string) (kadm.ListedOffsets, error)) (ledger.Cut, error) {
+	listed, err := list(ctx, message.TradesTopic)
+	if err != nil {
+		return nil, err
+	}
+	if err := listed.Error(); err != nil {
+		return nil, err
+	}
+	cut := ledger.Cut{}
+	listed.Each(func(o kadm.ListedOffset) { cut[o.Partition] = o.Offset })
+	return cut, nil
+}
+
+// trimLog deletes broker records below cut, keeping at least the last record of each
+// partition: an emptied partition can restart its offsets at zero (see MEASURED.md).
+func trimLog(ctx context.Context, admin *kadm.Client, cut ledger.Cut) error {
+	end, err := logEnd(ctx, admin)
+	if err != nil {
+		return err
+	}
+	offsets := kadm.Offsets{}
+	for p, off := range cut {
+		if keep := min(off, end[p]-1); keep > 0 {
+			offsets.AddOffset(message.TradesTopic, p, keep, -1)
+		}
+	}
+	if len(offsets) == 0 {
+		return nil
+	}
+	resp, err := admin.DeleteRecords(ctx, offsets)
+	if err != nil {
+		return err
+	}
+	return resp.Error()
+}
+
+// checkOffsetsForward refuses a broker log whose offsets went backwards against what the
+// snapshot or the master dataset already hold: a replaced or truncated log would
+// otherwise make holdings silently wrong.
+func checkOffsetsForward(end, snapshotCut, archived ledger.Cut) error {
+	var errs []error
+	for _, p := range end.Partitions() {
+		if end[p] < snapshotCut[p] || end[p] < archived[p] {
+			errs = append(errs, fmt.Errorf("partition %d of %s ends at offset %d, behind the snapshot cut %d and the master dataset's %d",
+				p, message.TradesTopic, end[p], snapshotCut[p], archived[p]))
+		}
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("the broker's log went backwards (was it replaced or truncated?); refusing to apply trades from it: %w", errors.Join(errs...))
+	}
+	return nil
+}

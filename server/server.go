@@ -1,0 +1,290 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	sqle "github.com/dolthub/go-mysql-server"
+	gms "github.com/dolthub/go-mysql-server/server"
+	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/vitess/go/mysql"
+	"github.com/gofrs/flock"
+	"github.com/sirupsen/logrus"
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/plugin/kslog"
+
+	"github.com/autonews/autonews/batch"
+	"github.com/autonews/autonews/catalog"
+	"github.com/autonews/autonews/ledger"
+	"github.com/autonews/autonews/speed"
+)
+
+// Server is a running AutoNews process.
+type Server struct {
+	cfg Config
+	log *slog.Logger
+
+	lock   *flock.Flock
+	broker *kfake.Cluster // nil with an external cluster
+	client *kgo.Client    // admin and producer connection
+	admin  *kadm.Client
+
+	archiver    *batch.Archiver
+	speed       *speed.Layer
+	coordinator *batch.Coordinator
+	mysql       *gms.Server
+	mysqlAddr   net.Addr
+
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	errs   chan error // the first failure of a component
+	once   sync.Once
+}
+
+// Start starts every component and returns once the MySQL protocol is served. On error
+// everything started so far is stopped again.
+func Start(cfg Config) (_ *Server, err error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger, errs: make(chan error, 8)}
+	defer func() {
+		if err != nil {
+			s.Close()
+		}
+	}()
+	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
+		return nil, fmt.Errorf("data directory: %w", err)
+	}
+	if s.lock, err = lockDataDir(cfg.DataDir); err != nil {
+		return nil, err
+	}
+	if err := s.connectKafka(); err != nil {
+		return nil, err
+	}
+	partitions, err := s.prepareTopics()
+	if err != nil {
+		return nil, err
+	}
+	master, err := batch.OpenMaster(filepath.Join(cfg.DataDir, "master"))
+	if err != nil {
+		return nil, err
+	}
+	store, err := batch.OpenStore(filepath.Join(cfg.DataDir, "snapshots"))
+	if err != nil {
+		return nil, err
+	}
+	snap, err := loadSnapshot(store, s.log)
+	if err != nil {
+		return nil, err
+	}
+	kafkaOpts := s.clientOpts()
+	s.archiver, err = batch.NewArchiver(master, batch.ArchiverConfig{
+		Partitions: partitions, ClientOpts: kafkaOpts, FlushInterval: cfg.ArchiveFlushInterval, Logger: s.log.With("component", "archiver"),
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := s.checkLog(snap.Cut, s.archiver.Archived()); err != nil {
+		return nil, err
+	}
+	s.speed = speed.New(speed.Config{
+		Partitions: partitions, ClientOpts: kafkaOpts, DedupWindow: cfg.DedupWindow, Logger: s.log.With("component", "speed"),
+	}, snap)
+	coordCfg := batch.CoordinatorConfig{
+		Interval:   cfg.CycleInterval,
+		LogEnd:     func(ctx context.Context) (ledger.Cut, error) { return logEnd(ctx, s.admin) },
+		BeforeStep: cfg.BeforeStep,
+		Logger:     s.log.With("component", "cycle"),
+	}
+	if s.broker != nil {
+		coordCfg.TrimLog = func(ctx context.Context, cut ledger.Cut) error { return trimLog(ctx, s.admin, cut) }
+	}
+	s.coordinator = batch.NewCoordinator(coordCfg, master, s.archiver, store, s.speed, snap)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	s.cancel = cancel
+	s.goRun("archiver", func() error { return s.archiver.Run(ctx) })
+	s.goRun("speed layer", func() error { return s.speed.Run(ctx) })
+	s.goRun("cycle", func() error { return s.coordinator.Run(ctx) })
+	if err := s.serveMySQL(); err != nil {
+		return nil, err
+	}
+	s.log.Info("autonews serving", "mysql", s.MySQLAddr(), "kafka", s.KafkaAddr(), "data_dir", cfg.DataDir,
+		"epoch", snap.Epoch, "cut", snap.Cut.String())
+	return s, nil
+}
+
+func (s *Server) connectKafka() error {
+	seeds := s.cfg.Brokers
+	if len(seeds) == 0 {
+		broker, err := startBroker(s.cfg.KafkaAddr, filepath.Join(s.cfg.DataDir, "kafka"), s.cfg.KafkaSyncWrites, s.log)
+		if err != nil {
+			return err
+		}
+		s.broker = broker
+		seeds = broker.ListenAddrs()
+	}
+	client, err := kgo.NewClient(append(s.clientOpts(), kgo.SeedBrokers(seeds...))...)
+	if err != nil {
+		return fmt.Errorf("kafka client: %w", err)
+	}
+	s.client, s.admin = client, kadm.NewClient(client)
+	return nil
+}
+
+// clientOpts are the connection options every Kafka client of the process shares.
+func (s *Server) clientOpts() []kgo.Opt {
+	seeds := s.cfg.Brokers
+	if s.broker != nil {
+		seeds = s.broker.ListenAddrs()
+	}
+	// franz-go logs every assignment and metadata refresh at info; an operator needs its
+	// warnings.
+	kafkaLog := slog.New(minLevelHandler{Handler: s.log.Handler(), min: slog.LevelWarn}).With("component", "kafka")
+	return []kgo.Opt{kgo.SeedBrokers(seeds...), kgo.WithLogger(kslog.New(kafkaLog))}
+}
+
+func (s *Server) prepareTopics() ([]int32, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	partitions, err := ensureTopics(ctx, s.admin, s.cfg.TradesPartitions)
+	if err != nil {
+		return nil, fmt.Errorf("%w (is the Kafka cluster at %s reachable?)", err, s.KafkaAddr())
+	}
+	return partitions, nil
+}
+
+func (s *Server) checkLog(snapshotCut, archived ledger.Cut) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	end, err := logEnd(ctx, s.admin)
+	if err != nil {
+		return fmt.Errorf("log end offsets: %w", err)
+	}
+	return checkOffsetsForward(end, snapshotCut, archived)
+}
+
+// loadSnapshot loads the published snapshot, or starts at epoch 0 when there is none.
+func loadSnapshot(store *batch.Store, log *slog.Logger) (*ledger.Snapshot, error) {
+	snap, _, err := store.LoadCurrent()
+	if errors.Is(err, batch.ErrNoSnapshot) {
+		log.Info("no published snapshot: starting from an empty epoch 0")
+		return ledger.EmptySnapshot(), nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return snap, nil
+}
+
+func (s *Server) serveMySQL() error {
+	logrus.SetLevel(logrus.ErrorLevel) // go-mysql-server logs every connection, and warns of features we do not serve
+	engine := sqle.NewDefault(catalog.NewProvider(catalog.Sources{Holdings: s.speed, Cycle: s.coordinator}))
+	ln, err := net.Listen("tcp", s.cfg.MySQLAddr)
+	if err != nil {
+		return fmt.Errorf("mysql listener on %s: %w (is another server using the port? choose one with --mysql-addr)", s.cfg.MySQLAddr, err)
+	}
+	srv, err := gms.NewServer(gms.Config{Protocol: "tcp", Address: ln.Addr().String(), Listener: ln, Version: "8.0.33-AutoNews"},
+		engine, sql.NewContext, newSession, nil)
+	if err != nil {
+		ln.Close()
+		return fmt.Errorf("mysql server: %w", err)
+	}
+	s.mysql, s.mysqlAddr = srv, ln.Addr()
+	s.goRun("mysql", srv.Start)
+	return nil
+}
+
+func newSession(_ context.Context, conn *mysql.Conn, addr string) (sql.Session, error) {
+	client := sql.Client{Address: conn.RemoteAddr().String(), User: conn.User, Capabilities: conn.Capabilities}
+	session := sql.NewBaseSessionWithClientServer(addr, client, conn.ConnectionID)
+	return session, nil
+}
+
+// goRun runs a component on its own goroutine; its failure stops the process.
+func (s *Server) goRun(name string, run func() error) {
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		if err := run(); err != nil {
+			s.errs <- fmt.Errorf("%s: %w", name, err)
+		}
+	}()
+}
+
+// Wait blocks until ctx ends or a component fails.
+func (s *Server) Wait(ctx context.Context) error {
+	select {
+	case <-ctx.Done():
+		return nil
+	case err := <-s.errs:
+		return err
+	}
+}
+
+// Close stops every component in order: no new queries, then the consumers and the
+// cycle (the archiver writes what it holds), then the broker, then the lock.
+func (s *Server) Close() error {
+	var errs []error
+	s.once.Do(func() {
+		if s.mysql != nil {
+			s.mysql.Close()
+		}
+		if s.cancel != nil {
+			s.cancel()
+		}
+		s.wg.Wait()
+		close(s.errs)
+		for err := range s.errs {
+			errs = append(errs, err)
+		}
+		if s.client != nil {
+			s.client.Close()
+		}
+		if s.broker != nil {
+			s.broker.Close()
+		}
+		if s.lock != nil {
+			s.lock.Unlock()
+		}
+	})
+	return errors.Join(errs...)
+}
+
+// MySQLAddr is the address the MySQL protocol is served on.
+func (s *Server) MySQLAddr() string {
+	if s.mysqlAddr == nil {
+		return s.cfg.MySQLAddr
+	}
+	return s.mysqlAddr.String()
+}
+
+// KafkaAddr is the embedded broker's address, or the first seed broker.
+func (s *Server) KafkaAddr() string {
+	if s.broker != nil {
+		return s.broker.ListenAddrs()[0]
+	}
+	if len(s.cfg.Brokers) > 0 {
+		return s.cfg.Brokers[0]
+	}
+	return s.cfg.KafkaAddr
+}
+
+// Speed is the speed layer, for callers that wait for what they produced to be applied.
+func (s *Server) Speed() *speed.Layer { return s.speed }
+
+// Coordinator is the batch cycle.
+func (s *Server) Coordinator() *batch.Coordinator { return s.coordinator }

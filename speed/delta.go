@@ -1,0 +1,49 @@
+package speed
+
+import (
+	"github.com/autonews/autonews/ledger"
+	"github.com/autonews/autonews/message"
+)
+
+// Delta is a delta table: the trades at or beyond its base cut, folded into a book. It
+// keeps the trades it applied so that the next delta can be seeded from them when a cut
+// falls behind what the speed layer already applied. The Layer serializes access.
+type Delta struct {
+	base    ledger.Cut
+	book    *ledger.Book
+	applied []appliedTrade
+}
+
+type appliedTrade struct {
+	trade message.Trade
+	at    ledger.LogPosition
+}
+
+func newDelta(base ledger.Cut) *Delta {
+	return &Delta{base: base.Clone(), book: ledger.NewBook()}
+}
+
+// accepts reports whether the record belongs in this delta.
+func (d *Delta) accepts(at ledger.LogPosition) bool { return !d.base.Includes(at) }
+
+func (d *Delta) apply(t message.Trade, at ledger.LogPosition) error {
+	if err := d.book.Apply(t, at); err != nil {
+		return err
+	}
+	d.applied = append(d.applied, appliedTrade{trade: t, at: at})
+	return nil
+}
+
+// seed builds a delta at base from the trades this delta applied at or beyond base.
+func (d *Delta) seed(base ledger.Cut) *Delta {
+	next := newDelta(base)
+	for _, a := range d.applied {
+		if next.accepts(a.at) {
+			// A trade that overflows only within this subset of trades stays out; the
+			// next batch run, which sees them all in order, settles the position.
+			_ = next.apply(a.trade, a.at)
+		}
+	}
+	return next
+}
+

@@ -1,0 +1,74 @@
+package sql_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cockroachdb/datadriven"
+
+	"github.com/autonews/autonews/batch"
+)
+
+// TestSQL runs the scripts under testdata/. Each file starts its own server. Commands:
+//
+//	produce [topic=trades] [key=K|null]   one message per input line; waits until applied
+//	query                                 SQL; prints rows or "error: ..."
+//	cycle                                 CALL autonews.run_cycle(), prints the outcome
+//	cycle-start hold=<step>               starts a run and holds it before <step>
+//	cycle-release                         lets the held run finish, prints the outcome
+//	restart                               stops the server cleanly and starts it again
+func TestSQL(t *testing.T) {
+	datadriven.Walk(t, "testdata", func(t *testing.T, path string) {
+		h := startHarness(t)
+		var pending chan string
+		datadriven.RunTest(t, path, func(t *testing.T, d *datadriven.TestData) string {
+			switch d.Cmd {
+			case "produce":
+				topic, key := "trades", ""
+				if d.HasArg("topic") {
+					d.ScanArgs(t, "topic", &topic)
+				}
+				if d.HasArg("key") {
+					d.ScanArgs(t, "key", &key)
+				}
+				if err := h.produce(topic, key, strings.Split(d.Input, "\n")); err != nil {
+					return "error: " + err.Error() + "\n"
+				}
+				return "ok\n"
+			case "query":
+				out, err := h.query(d.Input)
+				if err != nil {
+					return "error: " + err.Error() + "\n"
+				}
+				return out
+			case "cycle":
+				return h.runCycle() + "\n"
+			case "cycle-start":
+				var step string
+				d.ScanArgs(t, "hold", &step)
+				reached, release := h.hold.arm(batch.Step(step))
+				pending = make(chan string, 1)
+				go func() { pending <- h.runCycle() }()
+				select {
+				case run := <-reached:
+					h.releaseLater = release
+					return fmt.Sprintf("run %d holding before %s\n", run, step)
+				case out := <-pending:
+					return "run ended before reaching the hold: " + out + "\n"
+				case <-time.After(30 * time.Second):
+					t.Fatal("cycle did not reach the hold")
+				}
+			case "cycle-release":
+				close(h.releaseLater)
+				return <-pending + "\n"
+			case "restart":
+				h.restart()
+				return "ok\n"
+			}
+			t.Fatalf("unknown command %s", d.Cmd)
+			return ""
+		})
+	})
+}
