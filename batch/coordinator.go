@@ -88,11 +88,7 @@ type Coordinator struct {
 // NewCoordinator returns a coordinator whose published snapshot is current.
 func NewCoordinator(cfg CoordinatorConfig, master *Master, archiver *Archiver, store *Store, speed SpeedLayer, current *ledger.Snapshot) *Coordinator {
 	cfg.setDefaults()
-	var lastRun int64
-	if recs := cfg.Runs.Records(); len(recs) > 0 {
-		lastRun = recs[len(recs)-1].Run
-	}
-	return &Coordinator{cfg: cfg, master: master, archiver: archiver, store: store, speed: speed, current: current, lastRun: lastRun}
+	return &Coordinator{cfg: cfg, master: master, archiver: archiver, store: store, speed: speed, current: current, lastRun: cfg.Runs.LastRun()}
 }
 
 // Runs is the log behind pipeline_runs.
@@ -155,7 +151,7 @@ func (c *Coordinator) RunOnce(ctx context.Context) RunResult {
 	cy := &cycle{run: c.lastRun, epoch: c.current.Epoch + 1, prev: c.current, millis: map[string]int64{}}
 	start := time.Now()
 	runRec := RunRecord{Run: cy.run, Step: StepRun, Status: StatusRunning, Epoch: cy.epoch, Started: start}
-	c.cfg.Runs.Put(runRec)
+	c.record(runRec)
 
 	err := c.runSteps(ctx, cy)
 	runRec.Finished = time.Now()
@@ -171,7 +167,7 @@ func (c *Coordinator) RunOnce(ctx context.Context) RunResult {
 		c.cfg.Logger.Info("cycle published", "run", cy.run, "epoch", cy.epoch, "cut", cy.cut.String(),
 			"trades", cy.stats.Applied, "positions", cy.snap.Len(), "elapsed", runRec.Finished.Sub(start))
 	}
-	c.cfg.Runs.Put(runRec)
+	c.record(runRec)
 	return RunResult{Run: cy.run, Epoch: cy.epoch, Status: runRec.Status, Err: err, Elapsed: runRec.Finished.Sub(start)}
 }
 
@@ -191,7 +187,7 @@ func (c *Coordinator) runSteps(ctx context.Context, cy *cycle) error {
 // runStep runs one step with retries, recording it in the run log.
 func (c *Coordinator) runStep(ctx context.Context, cy *cycle, step Step, fn func(context.Context, *cycle) (int64, error)) error {
 	rec := RunRecord{Run: cy.run, Step: step, Status: StatusRunning, Epoch: cy.epoch, Started: time.Now()}
-	c.cfg.Runs.Put(rec)
+	c.record(rec)
 	var err error
 	backoff := c.cfg.RetryBackoff
 	for rec.Attempts = 1; ; rec.Attempts++ {
@@ -217,8 +213,15 @@ func (c *Coordinator) runStep(ctx context.Context, cy *cycle, step Step, fn func
 	if err != nil {
 		rec.Status, rec.Error = StatusFailed, err.Error()
 	}
-	c.cfg.Runs.Put(rec)
+	c.record(rec)
 	return err
+}
+
+// record keeps a run record; losing its line in the file is logged, not fatal to the run.
+func (c *Coordinator) record(r RunRecord) {
+	if err := c.cfg.Runs.Put(r); err != nil {
+		c.cfg.Logger.Warn("record pipeline run", "run", r.Run, "step", r.Step, "err", err)
+	}
 }
 
 // cut chooses C_k+1: the log end, once the archiver has written it to the master

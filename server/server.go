@@ -41,6 +41,7 @@ type Server struct {
 	archiver    *batch.Archiver
 	speed       *speed.Layer
 	coordinator *batch.Coordinator
+	runs        *batch.RunLog
 	mysql       *gms.Server
 	mysqlAddr   net.Addr
 
@@ -103,7 +104,13 @@ func Start(cfg Config) (_ *Server, err error) {
 	s.speed = speed.New(speed.Config{
 		Partitions: partitions, ClientOpts: kafkaOpts, DedupWindow: cfg.DedupWindow, Logger: s.log.With("component", "speed"),
 	}, snap)
+	runs, err := batch.OpenRunLog(filepath.Join(cfg.DataDir, "pipeline_runs.jsonl"), 1000)
+	if err != nil {
+		return nil, err
+	}
+	s.runs = runs
 	coordCfg := batch.CoordinatorConfig{
+		Runs:       runs,
 		Interval:   cfg.CycleInterval,
 		LogEnd:     func(ctx context.Context) (ledger.Cut, error) { return logEnd(ctx, s.admin) },
 		BeforeStep: cfg.BeforeStep,
@@ -119,6 +126,9 @@ func Start(cfg Config) (_ *Server, err error) {
 	s.goRun("archiver", func() error { return s.archiver.Run(ctx) })
 	s.goRun("speed layer", func() error { return s.speed.Run(ctx) })
 	s.goRun("cycle", func() error { return s.coordinator.Run(ctx) })
+	if err := s.catchUp(ctx); err != nil {
+		return nil, err
+	}
 	if err := s.serveMySQL(); err != nil {
 		return nil, err
 	}
@@ -175,6 +185,33 @@ func (s *Server) checkLog(snapshotCut, archived ledger.Cut) error {
 		return fmt.Errorf("log end offsets: %w", err)
 	}
 	return checkOffsetsForward(end, snapshotCut, archived)
+}
+
+// catchUp waits until the speed layer has applied the log as it stood at start-up, so that
+// the first query after a restart already sees every trade it saw before.
+func (s *Server) catchUp(ctx context.Context) error {
+	end, err := logEnd(ctx, s.admin)
+	if err != nil {
+		return fmt.Errorf("log end offsets: %w", err)
+	}
+	start := time.Now()
+	for {
+		waitCtx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		err := s.speed.WaitApplied(waitCtx, end)
+		cancel()
+		if err == nil {
+			break
+		}
+		select {
+		case err := <-s.errs:
+			return err
+		default:
+		}
+		s.log.Info("catching up with the log before serving", "applied", s.speed.Applied().String(), "log_end", end.String(),
+			"elapsed", time.Since(start).Round(time.Millisecond))
+	}
+	s.log.Debug("caught up with the log", "log_end", end.String(), "elapsed", time.Since(start))
+	return nil
 }
 
 // loadSnapshot loads the published snapshot, or starts at epoch 0 when there is none.
@@ -250,6 +287,9 @@ func (s *Server) Close() error {
 		close(s.errs)
 		for err := range s.errs {
 			errs = append(errs, err)
+		}
+		if s.runs != nil {
+			s.runs.Close()
 		}
 		if s.client != nil {
 			s.client.Close()

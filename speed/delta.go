@@ -46,4 +46,3 @@ func (d *Delta) seed(base ledger.Cut) *Delta {
 	}
 	return next
 }
-

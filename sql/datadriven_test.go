@@ -18,6 +18,7 @@ import (
 //	cycle                                 CALL autonews.run_cycle(), prints the outcome
 //	cycle-start hold=<step>               starts a run and holds it before <step>
 //	cycle-release                         lets the held run finish, prints the outcome
+//	cycle-fail step=<step>                makes every attempt of <step> fail ("none" heals)
 //	restart                               stops the server cleanly and starts it again
 func TestSQL(t *testing.T) {
 	datadriven.Walk(t, "testdata", func(t *testing.T, path string) {
@@ -60,6 +61,11 @@ func TestSQL(t *testing.T) {
 				case <-time.After(30 * time.Second):
 					t.Fatal("cycle did not reach the hold")
 				}
+			case "cycle-fail":
+				var step string
+				d.ScanArgs(t, "step", &step)
+				h.hold.failAt(batch.Step(step))
+				return "ok\n"
 			case "cycle-release":
 				close(h.releaseLater)
 				return <-pending + "\n"

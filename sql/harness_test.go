@@ -178,12 +178,21 @@ func (h *harness) query(q string) (string, error) {
 	return out.String(), rows.Err()
 }
 
-// stepHold holds a cycle open before a chosen step until the test releases it.
+// stepHold holds a cycle open before a chosen step until the test releases it, or makes
+// a chosen step fail.
 type stepHold struct {
 	mu      sync.Mutex
 	step    batch.Step
 	reached chan int64
 	release chan struct{}
+	failing batch.Step
+}
+
+// failAt makes every attempt of step fail until the next arm or failAt.
+func (s *stepHold) failAt(step batch.Step) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.failing = step
 }
 
 func (s *stepHold) arm(step batch.Step) (reached <-chan int64, release chan<- struct{}) {
@@ -195,6 +204,10 @@ func (s *stepHold) arm(step batch.Step) (reached <-chan int64, release chan<- st
 
 func (s *stepHold) beforeStep(ctx context.Context, run int64, step batch.Step) error {
 	s.mu.Lock()
+	if s.failing == step {
+		s.mu.Unlock()
+		return fmt.Errorf("injected failure before %s", step)
+	}
 	if s.step != step {
 		s.mu.Unlock()
 		return nil

@@ -1,0 +1,154 @@
+package sql_test
+
+import (
+	"context"
+	gosql "database/sql"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// binary builds cmd/autonews once per test run.
+var binary = sync.OnceValues(func() (string, error) {
+	dir, err := os.MkdirTemp("", "autonews-bin-")
+	if err != nil {
+		return "", err
+	}
+	path := filepath.Join(dir, "autonews")
+	out, err := exec.Command("go", "build", "-o", path, "../cmd/autonews").CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("go build: %v\n%s", err, out)
+	}
+	return path, nil
+})
+
+// process is `autonews serve` running as a child process on fixed loopback ports.
+type process struct {
+	t         testing.TB
+	dataDir   string
+	kafkaAddr string
+	mysqlAddr string
+	extra     []string
+	cmd       *exec.Cmd
+	logPath   string
+	db        *gosql.DB
+}
+
+func newProcess(t testing.TB, extra ...string) *process {
+	t.Helper()
+	p := &process{t: t, dataDir: t.TempDir(), kafkaAddr: freeAddr(t), mysqlAddr: freeAddr(t), extra: extra}
+	p.logPath = filepath.Join(p.dataDir, "..", "serve.log")
+	t.Cleanup(func() {
+		if p.cmd != nil {
+			p.kill()
+		}
+		if t.Failed() {
+			if b, err := os.ReadFile(p.logPath); err == nil {
+				t.Logf("server log (tail):\n%s", tail(string(b), 4000))
+			}
+		}
+	})
+	return p
+}
+
+func freeAddr(t testing.TB) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+func tail(s string, n int) string {
+	if len(s) > n {
+		return s[len(s)-n:]
+	}
+	return s
+}
+
+// start runs the server and waits until it answers a query.
+func (p *process) start() {
+	p.t.Helper()
+	bin, err := binary()
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	logFile, err := os.OpenFile(p.logPath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	defer logFile.Close()
+	args := append([]string{"serve", "--data-dir", p.dataDir, "--kafka-addr", p.kafkaAddr, "--mysql-addr", p.mysqlAddr}, p.extra...)
+	p.cmd = exec.Command(bin, args...)
+	p.cmd.Stdout, p.cmd.Stderr = logFile, logFile
+	if err := p.cmd.Start(); err != nil {
+		p.t.Fatal(err)
+	}
+	p.db, err = gosql.Open("mysql", "root@tcp("+p.mysqlAddr+")/autonews")
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		if err := p.db.Ping(); err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			p.t.Fatalf("server did not start within 60s")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// kill ends the server with SIGKILL: no shutdown code runs.
+func (p *process) kill() {
+	p.db.Close()
+	_ = p.cmd.Process.Signal(syscall.SIGKILL)
+	_ = p.cmd.Wait()
+	p.cmd = nil
+}
+
+// stop ends the server with SIGTERM and checks it shut down cleanly.
+func (p *process) stop() {
+	p.t.Helper()
+	p.db.Close()
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	err := p.cmd.Wait()
+	p.cmd = nil
+	if err != nil {
+		p.t.Fatalf("server did not shut down cleanly: %v", err)
+	}
+}
+
+func (p *process) query(q string) (string, error) {
+	h := &harness{db: p.db}
+	return h.query(q)
+}
+
+// waitForQuery polls q until it returns want.
+func (p *process) waitForQuery(q, want string, timeout time.Duration) string {
+	p.t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		got, err := p.query(q)
+		if err == nil && sortedOutput(got) == want {
+			return got
+		}
+		if time.Now().After(deadline) {
+			return got
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func (p *process) runCycle(ctx context.Context) string {
+	h := &harness{db: p.db}
+	return h.runCycle()
+}
