@@ -1,0 +1,137 @@
+package speed
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/autonews/autonews/ledger"
+	"github.com/autonews/autonews/message"
+)
+
+func record(p int32, off int64, id string, user int64, side string, qty int64) *kgo.Record {
+	value := fmt.Sprintf(`{"trade_id":%q,"user_id":%d,"symbol":"MMM","side":%q,"quantity":%d,"price":10,"ts":"2026-01-02T15:04:05Z"}`, id, user, side, qty)
+	return &kgo.Record{Topic: message.TradesTopic, Partition: p, Offset: off, Key: message.TradeKey(user), Value: []byte(value)}
+}
+
+func fetch(records ...*kgo.Record) kgo.Fetches {
+	byPartition := map[int32][]*kgo.Record{}
+	for _, r := range records {
+		byPartition[r.Partition] = append(byPartition[r.Partition], r)
+	}
+	var topic kgo.FetchTopic
+	topic.Topic = message.TradesTopic
+	for _, p := range slices.Sorted(maps.Keys(byPartition)) {
+		topic.Partitions = append(topic.Partitions, kgo.FetchPartition{Partition: p, Records: byPartition[p]})
+	}
+	return kgo.Fetches{{Topics: []kgo.FetchTopic{topic}}}
+}
+
+func shares(l *Layer, user int64) (batch, delta, union int64) {
+	snap, d := l.Holdings(user, user)
+	from, to := snap.UserRows(user, user)
+	for i := from; i < to; i++ {
+		batch += snap.Row(i).Shares
+	}
+	for _, h := range d {
+		delta += h.Shares
+	}
+	return batch, delta, batch + delta
+}
+
+func TestTheSwapCountsEveryTradeOnceWhateverArrivesDuringTheRun(t *testing.T) {
+	l := New(Config{Partitions: []int32{0}}, ledger.EmptySnapshot())
+	l.apply(fetch(record(0, 0, "T1", 1, "BUY", 5000)))
+
+	// The run cuts after the buy, but the speed layer has already applied a later sale:
+	// the next delta is seeded with it.
+	l.apply(fetch(record(0, 1, "T2", 1, "SELL", 1000)))
+	if err := l.BeginCut(ledger.Cut{0: 1}); err != nil {
+		t.Fatal(err)
+	}
+	l.apply(fetch(record(0, 2, "T3", 1, "SELL", 500)))
+	if _, _, union := shares(l, 1); union != 3500 {
+		t.Fatalf("during the run: %d", union)
+	}
+
+	book := ledger.NewBook()
+	tr, _ := message.DecodeTrade(record(0, 0, "T1", 1, "BUY", 5000).Key, record(0, 0, "T1", 1, "BUY", 5000).Value)
+	book.Apply(tr, ledger.LogPosition{Partition: 0, Offset: 0})
+	if err := l.Swap(book.Freeze(1, ledger.Cut{0: 2})); err == nil {
+		t.Fatal("a snapshot cut elsewhere than the next delta was swapped in")
+	}
+	book = ledger.NewBook()
+	book.Apply(tr, ledger.LogPosition{Partition: 0, Offset: 0})
+	if err := l.Swap(book.Freeze(1, ledger.Cut{0: 1})); err != nil {
+		t.Fatal(err)
+	}
+	if b, d, u := shares(l, 1); b != 5000 || d != -1500 || u != 3500 {
+		t.Fatalf("after the swap: batch %d delta %d union %d", b, d, u)
+	}
+	if err := l.Swap(book.Freeze(2, ledger.Cut{0: 1})); err == nil {
+		t.Fatal("a swap without a cut in progress was accepted")
+	}
+}
+
+func TestAbortedCutLeavesTheActiveDeltaServing(t *testing.T) {
+	l := New(Config{Partitions: []int32{0}}, ledger.EmptySnapshot())
+	l.apply(fetch(record(0, 0, "T1", 1, "BUY", 10)))
+	l.BeginCut(ledger.Cut{0: 1})
+	l.AbortCut()
+	l.apply(fetch(record(0, 1, "T2", 1, "BUY", 5)))
+	if _, _, u := shares(l, 1); u != 15 {
+		t.Fatalf("union %d", u)
+	}
+	if err := l.BeginCut(ledger.Cut{}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestDuplicatesRedeliveriesAndRejections(t *testing.T) {
+	var rejected []Rejection
+	l := New(Config{Partitions: []int32{0, 1}, OnReject: func(r Rejection) { rejected = append(rejected, r) }}, ledger.EmptySnapshot())
+	bad := record(1, 0, "B1", 2, "HOLD", 1)
+	l.apply(fetch(record(0, 0, "T1", 1, "BUY", 10), record(0, 1, "T1", 1, "BUY", 10), bad))
+	l.apply(fetch(record(0, 0, "T1", 1, "BUY", 10))) // the same offset again, after a reconnect
+	if _, _, u := shares(l, 1); u != 10 {
+		t.Fatalf("union %d", u)
+	}
+	if len(rejected) != 1 || rejected[0].Partition != 1 || rejected[0].Offset != 0 || rejected[0].Reason != `side "HOLD" must be BUY or SELL` {
+		t.Fatalf("rejections %+v", rejected)
+	}
+	st := l.Stats()
+	if st.Applied != 1 || st.Duplicates != 1 || st.Rejected != 1 {
+		t.Fatalf("stats %+v", st)
+	}
+	if !l.Applied().Equal(ledger.Cut{0: 2, 1: 1}) {
+		t.Fatalf("applied %s", l.Applied())
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
+	defer cancel()
+	if err := l.WaitApplied(ctx, ledger.Cut{0: 3}); err == nil {
+		t.Fatal("waited for an offset never applied")
+	}
+	if err := l.WaitApplied(context.Background(), ledger.Cut{0: 2, 1: 1}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestDedupWindowForgetsTheOldest(t *testing.T) {
+	w := newDedupWindow(2)
+	for _, step := range []struct {
+		id    string
+		first bool
+	}{{"a", true}, {"b", true}, {"a", false}, {"c", true}, {"a", true}, {"c", false}} {
+		if got := w.firstSighting(step.id); got != step.first {
+			t.Fatalf("%s: first sighting %v, want %v", step.id, got, step.first)
+		}
+	}
+	if off := newDedupWindow(0); !off.firstSighting("x") || !off.firstSighting("x") {
+		t.Fatal("a zero window deduplicates")
+	}
+}
