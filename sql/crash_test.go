@@ -70,7 +70,7 @@ func TestKillDashNineMidStreamLosesNothing(t *testing.T) {
 	}
 	t.Logf("%d trades, %d kills, %d batches redelivered", len(trades), kills, len(unacked))
 
-	if out := p.runCycle(context.Background()); !strings.Contains(out, "succeeded") {
+	if out := p.runCycle(); !strings.Contains(out, "succeeded") {
 		t.Fatalf("final cycle: %s", out)
 	}
 	if got := p.waitForQuery(holdingsQuery, renderPositions(want), 30*time.Second); sortedOutput(got) != renderPositions(want) {

@@ -12,6 +12,10 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/autonews/autonews/message"
 )
 
 // binary builds cmd/autonews once per test run.
@@ -43,7 +47,7 @@ type process struct {
 func newProcess(t testing.TB, extra ...string) *process {
 	t.Helper()
 	p := &process{t: t, dataDir: t.TempDir(), kafkaAddr: freeAddr(t), mysqlAddr: freeAddr(t), extra: extra}
-	p.logPath = filepath.Join(p.dataDir, "..", "serve.log")
+	p.logPath = filepath.Join(p.dataDir, "..", "process.log")
 	t.Cleanup(func() {
 		if p.cmd != nil {
 			p.kill()
@@ -73,8 +77,32 @@ func tail(s string, n int) string {
 	return s
 }
 
-// start runs the server and waits until it answers a query.
+// start runs `autonews serve` and waits until it answers a query.
 func (p *process) start() {
+	p.t.Helper()
+	p.run(append([]string{"serve", "--data-dir", p.dataDir, "--kafka-addr", p.kafkaAddr, "--mysql-addr", p.mysqlAddr}, p.extra...))
+	var err error
+	p.db, err = gosql.Open("mysql", "root@tcp("+p.mysqlAddr+")/autonews")
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	p.waitUntil("the server answers queries", func() bool { return p.db.Ping() == nil })
+}
+
+// startBroker runs `autonews broker` and waits until it accepts connections.
+func (p *process) startBroker() {
+	p.t.Helper()
+	p.run([]string{"broker", "--data-dir", p.dataDir, "--kafka-addr", p.kafkaAddr})
+	p.waitUntil("the broker listens", func() bool {
+		conn, err := net.Dial("tcp", p.kafkaAddr)
+		if err == nil {
+			conn.Close()
+		}
+		return err == nil
+	})
+}
+
+func (p *process) run(args []string) {
 	p.t.Helper()
 	bin, err := binary()
 	if err != nil {
@@ -85,23 +113,19 @@ func (p *process) start() {
 		p.t.Fatal(err)
 	}
 	defer logFile.Close()
-	args := append([]string{"serve", "--data-dir", p.dataDir, "--kafka-addr", p.kafkaAddr, "--mysql-addr", p.mysqlAddr}, p.extra...)
 	p.cmd = exec.Command(bin, args...)
 	p.cmd.Stdout, p.cmd.Stderr = logFile, logFile
 	if err := p.cmd.Start(); err != nil {
 		p.t.Fatal(err)
 	}
-	p.db, err = gosql.Open("mysql", "root@tcp("+p.mysqlAddr+")/autonews")
-	if err != nil {
-		p.t.Fatal(err)
-	}
+}
+
+func (p *process) waitUntil(what string, ready func() bool) {
+	p.t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
-	for {
-		if err := p.db.Ping(); err == nil {
-			return
-		}
+	for !ready() {
 		if time.Now().After(deadline) {
-			p.t.Fatalf("server did not start within 60s")
+			p.t.Fatalf("timed out after 60s waiting until %s", what)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -109,7 +133,7 @@ func (p *process) start() {
 
 // kill ends the server with SIGKILL: no shutdown code runs.
 func (p *process) kill() {
-	p.db.Close()
+	p.closeDB()
 	_ = p.cmd.Process.Signal(syscall.SIGKILL)
 	_ = p.cmd.Wait()
 	p.cmd = nil
@@ -118,12 +142,19 @@ func (p *process) kill() {
 // stop ends the server with SIGTERM and checks it shut down cleanly.
 func (p *process) stop() {
 	p.t.Helper()
-	p.db.Close()
+	p.closeDB()
 	_ = p.cmd.Process.Signal(syscall.SIGTERM)
 	err := p.cmd.Wait()
 	p.cmd = nil
 	if err != nil {
 		p.t.Fatalf("server did not shut down cleanly: %v", err)
+	}
+}
+
+func (p *process) closeDB() {
+	if p.db != nil {
+		p.db.Close()
+		p.db = nil
 	}
 }
 
@@ -148,7 +179,23 @@ func (p *process) waitForQuery(q, want string, timeout time.Duration) string {
 	}
 }
 
-func (p *process) runCycle(ctx context.Context) string {
+// produceTo produces trades, keyed by their user, to the broker at addr.
+func produceTo(addr string, values ...string) error {
+	client, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.RecordPartitioner(kgo.StickyKeyPartitioner(nil)))
+	if err != nil {
+		return err
+	}
+	defer client.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	records := make([]*kgo.Record, len(values))
+	for i, v := range values {
+		records[i] = &kgo.Record{Topic: message.TradesTopic, Key: []byte(userIDOf(v)), Value: []byte(v)}
+	}
+	return client.ProduceSync(ctx, records...).FirstErr()
+}
+
+func (p *process) runCycle() string {
 	h := &harness{db: p.db}
 	return h.runCycle()
 }

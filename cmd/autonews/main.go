@@ -2,6 +2,7 @@
 // each trader holds and which news matters to them.
 //
 //	autonews serve     run the database (embedded Kafka broker, MySQL protocol)
+//	autonews broker    run only the embedded Kafka-protocol broker
 //	autonews version   print the version
 package main
 
@@ -35,6 +36,7 @@ const usage = `usage: autonews <command> [flags]
 
 commands:
   serve     run AutoNews: embedded Kafka broker, batch and speed layers, MySQL protocol
+  broker    run only the embedded Kafka-protocol broker, for 'serve --brokers'
   version   print the version
 
 Run 'autonews <command> -h' for the flags of a command.
@@ -49,6 +51,8 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	switch args[0] {
 	case "serve":
 		return runServe(ctx, args[1:], stderr)
+	case "broker":
+		return runBroker(ctx, args[1:], stderr)
 	case "version":
 		fmt.Fprintln(stdout, "autonews", version)
 		return nil
