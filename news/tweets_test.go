@@ -94,4 +94,3 @@ func TestMatcherOnTheTweetSample(t *testing.T) {
 		t.Fatalf("precision %.3f, recall %.3f over %d tweets", precision, recall, tweets)
 	}
 }
-
