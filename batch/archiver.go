@@ -3,23 +3,21 @@ package batch
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"sync"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/autonews/autonews/consume"
 	"github.com/autonews/autonews/ledger"
-	"github.com/autonews/autonews/message"
 )
 
-// ArchiverConfig configures the Archiver.
+// ArchiverConfig configures an Archiver.
 type ArchiverConfig struct {
-	// Partitions of the trades topic to archive.
+	// Partitions of the topic to archive.
 	Partitions []int32
-	// ClientOpts connect to the cluster (seed brokers, logger); the archiver adds its own
-	// consume options.
+	// ClientOpts connect to the cluster (seed brokers, logger).
 	ClientOpts []kgo.Opt
 	// FlushInterval bounds how long a consumed record waits before it is written to a
 	// segment. Default 5s.
@@ -42,46 +40,57 @@ func (c *ArchiverConfig) setDefaults() {
 	}
 }
 
-// Archiver appends every trade record to the master dataset. It needs no consumer group:
-// it resumes from the offsets the master dataset already covers, so archiving is exact.
-// Records that fail validation are skipped here; the speed layer records the rejection.
-type Archiver struct {
+// Codec is how one topic's records become master dataset rows.
+type Codec[Row any] struct {
+	Topic string
+	// Decode returns the row of a record, or false for a record that fails validation:
+	// it is not archived (the speed layer records the rejection) but its offset is.
+	Decode func(*kgo.Record) (Row, bool)
+	// Write writes one segment covering offsets [first, last] of a partition.
+	Write func(m *Master, partition int32, first, last int64, rows []Row) error
+}
+
+// Archiver appends every record of a topic to the master dataset. It needs no consumer
+// group: it resumes from the offsets the master dataset already covers, so archiving is
+// exact.
+type Archiver[Row any] struct {
 	cfg    ArchiverConfig
+	codec  Codec[Row]
 	master *Master
 
 	mu       sync.Mutex
-	pending  map[int32]*pendingSegment
+	pending  map[int32]*pendingSegment[Row]
 	consumed ledger.Cut // next offset read, per partition
 	archived ledger.Cut // next offset not yet in the master dataset
 	progress chan struct{}
 }
 
-type pendingSegment struct {
+type pendingSegment[Row any] struct {
 	first, last int64
-	rows        []ArchivedTrade
+	rows        []Row
 	since       time.Time
 }
 
 // NewArchiver prepares an archiver that resumes where the master dataset ends.
-func NewArchiver(master *Master, cfg ArchiverConfig) (*Archiver, error) {
+func NewArchiver[Row any](master *Master, codec Codec[Row], cfg ArchiverConfig) (*Archiver[Row], error) {
 	cfg.setDefaults()
-	archived, err := master.Archived(message.TradesTopic)
+	archived, err := master.Archived(codec.Topic)
 	if err != nil {
 		return nil, err
 	}
 	for _, p := range cfg.Partitions {
 		archived[p] += 0 // name every partition, at 0 when nothing is archived yet
 	}
-	return &Archiver{
-		cfg: cfg, master: master,
-		pending:  make(map[int32]*pendingSegment),
+	return &Archiver[Row]{
+		cfg: cfg, codec: codec, master: master,
+		pending:  make(map[int32]*pendingSegment[Row]),
 		consumed: archived.Clone(), archived: archived,
 		progress: make(chan struct{}),
 	}, nil
 }
 
 // Archived returns the next offset to archive per partition.
-func (a *Archiver) Archived() ledger.Cut {
+func (a *Archiver[Row]) Archived() ledger.Cut {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return a.archived.Clone()
@@ -92,77 +101,61 @@ const pollWait = 250 * time.Millisecond
 
 // Run consumes and archives until ctx ends, then flushes what it holds. It is owned by
 // one goroutine; other goroutines call FlushThrough and Archived.
-func (a *Archiver) Run(ctx context.Context) error {
-	start := make(map[int32]kgo.Offset, len(a.cfg.Partitions))
-	for _, p := range a.cfg.Partitions {
-		start[p] = kgo.NewOffset().At(a.consumed[p])
-	}
-	opts := append([]kgo.Opt{
-		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{message.TradesTopic: start}),
-		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
-	}, a.cfg.ClientOpts...)
-	client, err := kgo.NewClient(opts...)
+func (a *Archiver[Row]) Run(ctx context.Context) error {
+	a.mu.Lock()
+	start := map[int32]int64(a.consumed.Clone())
+	a.mu.Unlock()
+	err := consume.Run(ctx, consume.Config{
+		Topic: a.codec.Topic, Start: start, ClientOpts: a.cfg.ClientOpts, PollTimeout: pollWait, Logger: a.cfg.Logger,
+	}, a.archive)
 	if err != nil {
-		return fmt.Errorf("archiver client: %w", err)
-	}
-	defer client.Close()
-
-	for ctx.Err() == nil {
-		pollCtx, cancel := context.WithTimeout(ctx, pollWait)
-		fetches := client.PollFetches(pollCtx)
-		cancel()
-		fetches.EachError(func(topic string, p int32, err error) {
-			if !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled) {
-				a.cfg.Logger.Warn("archiver fetch", "topic", topic, "partition", p, "err", err)
-			}
-		})
-		a.mu.Lock()
-		fetches.EachRecord(a.addLocked)
-		err := a.flushDueLocked(time.Now())
-		a.mu.Unlock()
-		a.signalProgress()
-		if err != nil {
-			a.cfg.Logger.Error("archive flush failed; records stay buffered and the flush is retried", "err", err)
-		}
+		return err
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if err := a.flushLocked(func(*pendingSegment) bool { return true }); err != nil {
-		return fmt.Errorf("final archive flush: %w", err)
-	}
-	return nil
+	return a.flushLocked(func(*pendingSegment[Row]) bool { return true })
 }
 
-func (a *Archiver) addLocked(r *kgo.Record) {
+func (a *Archiver[Row]) archive(fetches kgo.Fetches) {
+	a.mu.Lock()
+	fetches.EachRecord(a.addLocked)
+	err := a.flushDueLocked(time.Now())
+	close(a.progress)
+	a.progress = make(chan struct{})
+	a.mu.Unlock()
+	if err != nil {
+		a.cfg.Logger.Error("archive flush failed; records stay buffered and the flush is retried", "err", err)
+	}
+}
+
+func (a *Archiver[Row]) addLocked(r *kgo.Record) {
 	ps := a.pending[r.Partition]
 	if ps == nil {
-		ps = &pendingSegment{first: r.Offset, since: time.Now()}
+		ps = &pendingSegment[Row]{first: r.Offset, since: time.Now()}
 		a.pending[r.Partition] = ps
 	}
 	ps.last = r.Offset
 	a.consumed[r.Partition] = r.Offset + 1
-	t, err := message.DecodeTrade(r.Key, r.Value)
-	if err != nil {
-		return
+	if row, ok := a.codec.Decode(r); ok {
+		ps.rows = append(ps.rows, row)
 	}
-	ps.rows = append(ps.rows, ArchivedTrade{Trade: t, At: ledger.LogPosition{Partition: r.Partition, Offset: r.Offset}})
 }
 
-func (a *Archiver) flushDueLocked(now time.Time) error {
-	return a.flushLocked(func(ps *pendingSegment) bool {
+func (a *Archiver[Row]) flushDueLocked(now time.Time) error {
+	return a.flushLocked(func(ps *pendingSegment[Row]) bool {
 		return now.Sub(ps.since) >= a.cfg.FlushInterval || len(ps.rows) >= a.cfg.MaxSegmentRows
 	})
 }
 
 // flushLocked writes the pending segments selected by due. A failed write keeps its
 // records pending, so nothing consumed is lost; the next flush retries it.
-func (a *Archiver) flushLocked(due func(*pendingSegment) bool) error {
+func (a *Archiver[Row]) flushLocked(due func(*pendingSegment[Row]) bool) error {
 	var errs []error
 	for p, ps := range a.pending {
 		if !due(ps) {
 			continue
 		}
-		if _, err := a.master.WriteTrades(p, ps.first, ps.last, ps.rows); err != nil {
+		if err := a.codec.Write(a.master, p, ps.first, ps.last, ps.rows); err != nil {
 			errs = append(errs, err)
 			continue
 		}
@@ -172,29 +165,22 @@ func (a *Archiver) flushLocked(due func(*pendingSegment) bool) error {
 	return errors.Join(errs...)
 }
 
-func (a *Archiver) signalProgress() {
-	a.mu.Lock()
-	close(a.progress)
-	a.progress = make(chan struct{})
-	a.mu.Unlock()
-}
-
 // FlushThrough waits until the archiver has consumed every partition up to target, then
 // writes everything it holds and returns the archived offsets. If ctx ends first it
 // flushes what it has consumed so far; the returned offsets are always what is durably
 // in the master dataset.
-func (a *Archiver) FlushThrough(ctx context.Context, target ledger.Cut) (ledger.Cut, error) {
+func (a *Archiver[Row]) FlushThrough(ctx context.Context, target ledger.Cut) (ledger.Cut, error) {
 	a.waitConsumed(ctx, target)
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if err := a.flushLocked(func(*pendingSegment) bool { return true }); err != nil {
+	if err := a.flushLocked(func(*pendingSegment[Row]) bool { return true }); err != nil {
 		return nil, err
 	}
 	return a.archived.Clone(), nil
 }
 
 // waitConsumed returns once every partition is consumed up to target, or ctx ends.
-func (a *Archiver) waitConsumed(ctx context.Context, target ledger.Cut) {
+func (a *Archiver[Row]) waitConsumed(ctx context.Context, target ledger.Cut) {
 	for {
 		a.mu.Lock()
 		caughtUp := a.consumed.Covers(target)

@@ -202,3 +202,25 @@ func TestRunLogSurvivesReopenAndMarksInterruptedRuns(t *testing.T) {
 		t.Fatalf("records %+v", recs)
 	}
 }
+
+func TestNewsSegmentsRoundTrip(t *testing.T) {
+	m := openMaster(t)
+	rows := []ArchivedNews{
+		{News: message.News{ID: "N1", PublishedAt: time.Unix(100, 0).UTC(), Source: "wire", Headline: "3M beats", Body: "b", URL: "u", Symbols: []string{"MMM", "AAPL"}}, At: ledger.LogPosition{Offset: 3}},
+		{News: message.News{ID: "N2", PublishedAt: time.Unix(200, 0).UTC(), Headline: "Quiet day"}, At: ledger.LogPosition{Offset: 5}},
+	}
+	if err := m.WriteNews(0, 3, 5, rows); err != nil {
+		t.Fatal(err)
+	}
+	segs, err := m.Segments(message.NewsTopic)
+	if err != nil || len(segs) != 1 {
+		t.Fatalf("segments %v %v", segs, err)
+	}
+	var got []ArchivedNews
+	if err := m.ReadNews(context.Background(), segs[0], func(n ArchivedNews) error { got = append(got, n); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].ID != "N1" || len(got[0].Symbols) != 2 || got[0].Symbols[1] != "AAPL" || got[1].Symbols != nil || !got[1].PublishedAt.Equal(rows[1].PublishedAt) {
+		t.Fatalf("read back %+v", got)
+	}
+}

@@ -23,6 +23,13 @@ type SpeedLayer interface {
 	Swap(snap *ledger.Snapshot) error
 }
 
+// TradeArchive is what the cut step needs of the trades archiver.
+type TradeArchive interface {
+	// FlushThrough archives everything up to target (or what it can before ctx ends) and
+	// returns the archived offsets.
+	FlushThrough(ctx context.Context, target ledger.Cut) (ledger.Cut, error)
+}
+
 // CoordinatorConfig configures the cycle.
 type CoordinatorConfig struct {
 	// Interval is the least time from the end of one automatic run to the start of the
@@ -76,7 +83,7 @@ func (c *CoordinatorConfig) setDefaults() {
 type Coordinator struct {
 	cfg      CoordinatorConfig
 	master   *Master
-	archiver *Archiver
+	archiver TradeArchive
 	store    *Store
 	speed    SpeedLayer
 
@@ -86,7 +93,7 @@ type Coordinator struct {
 }
 
 // NewCoordinator returns a coordinator whose published snapshot is current.
-func NewCoordinator(cfg CoordinatorConfig, master *Master, archiver *Archiver, store *Store, speed SpeedLayer, current *ledger.Snapshot) *Coordinator {
+func NewCoordinator(cfg CoordinatorConfig, master *Master, archiver TradeArchive, store *Store, speed SpeedLayer, current *ledger.Snapshot) *Coordinator {
 	cfg.setDefaults()
 	return &Coordinator{cfg: cfg, master: master, archiver: archiver, store: store, speed: speed, current: current, lastRun: cfg.Runs.LastRun()}
 }

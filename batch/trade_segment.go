@@ -14,6 +14,7 @@ import (
 	"github.com/apache/arrow-go/v18/parquet/compress"
 	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/autonews/autonews/ledger"
 	"github.com/autonews/autonews/message"
@@ -23,6 +24,19 @@ import (
 type ArchivedTrade struct {
 	message.Trade
 	At ledger.LogPosition
+}
+
+// TradeCodec archives the trades topic.
+var TradeCodec = Codec[ArchivedTrade]{
+	Topic: message.TradesTopic,
+	Decode: func(r *kgo.Record) (ArchivedTrade, bool) {
+		t, err := message.DecodeTrade(r.Key, r.Value)
+		return ArchivedTrade{Trade: t, At: ledger.LogPosition{Partition: r.Partition, Offset: r.Offset}}, err == nil
+	},
+	Write: func(m *Master, partition int32, first, last int64, rows []ArchivedTrade) error {
+		_, err := m.WriteTrades(partition, first, last, rows)
+		return err
+	},
 }
 
 // tradeSchema is the master dataset's trade row: the message contract plus the record's
@@ -132,6 +146,11 @@ func (m *Master) ReadTrades(ctx context.Context, seg Segment, fn func(ArchivedTr
 }
 
 func readTradeFile(ctx context.Context, path string, fn func(ArchivedTrade) error) error {
+	return readParquet(ctx, path, tradeSchema, func(rec arrow.RecordBatch) error { return eachTrade(rec, fn) })
+}
+
+// readParquet reads a master segment batch by batch after checking its columns.
+func readParquet(ctx context.Context, path string, schema *arrow.Schema, each func(arrow.RecordBatch) error) error {
 	pf, err := file.OpenParquetFile(path, false)
 	if err != nil {
 		return err
@@ -141,11 +160,11 @@ func readTradeFile(ctx context.Context, path string, fn func(ArchivedTrade) erro
 	if err != nil {
 		return err
 	}
-	schema, err := fr.Schema()
+	got, err := fr.Schema()
 	if err != nil {
 		return err
 	}
-	if err := sameColumns(schema, tradeSchema); err != nil {
+	if err := sameColumns(got, schema); err != nil {
 		return err
 	}
 	rr, err := fr.GetRecordReader(ctx, nil, nil)
@@ -154,7 +173,7 @@ func readTradeFile(ctx context.Context, path string, fn func(ArchivedTrade) erro
 	}
 	defer rr.Release()
 	for rr.Next() {
-		if err := eachTrade(rr.RecordBatch(), fn); err != nil {
+		if err := each(rr.RecordBatch()); err != nil {
 			return err
 		}
 	}

@@ -24,12 +24,15 @@ var (
 
 // NewProvider returns a provider serving src.
 func NewProvider(src Sources) *Provider {
+	registerThresholdVariable()
 	db := &Database{tables: map[string]sql.Table{}}
 	for _, t := range []sql.Table{
 		newHoldingsTable(src.Holdings, unionLayers),
 		newHoldingsTable(src.Holdings, batchLayer),
 		newHoldingsTable(src.Holdings, deltaLayer),
 		newPipelineRunsTable(src.Cycle),
+		newNewsTable(src.News),
+		newRelevantNewsTable(src.Holdings, src.News),
 	} {
 		db.tables[strings.ToLower(t.Name())] = t
 	}

@@ -2,7 +2,6 @@ package catalog
 
 import (
 	"io"
-	"math"
 
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/types"
@@ -15,7 +14,7 @@ import (
 type layers int
 
 const (
-	unionLayers layers = iota // holdings: S ⊕ D
+	unionLayers layers = iota // holdings: S ⊕ D, priced
 	batchLayer                // holdings_batch: S
 	deltaLayer                // holdings_delta: D
 )
@@ -26,12 +25,22 @@ var layerTableNames = map[layers]string{
 	deltaLayer:  "holdings_delta",
 }
 
-func holdingsSchema(table string) sql.Schema {
-	return sql.Schema{
+var symbolType = types.MustCreateString(query.Type_VARCHAR, 12, sql.Collation_Default)
+
+func holdingsSchema(table string, layer layers) sql.Schema {
+	schema := sql.Schema{
 		{Name: "user_id", Type: types.Int64, Nullable: false, Source: table, PrimaryKey: true},
-		{Name: "symbol", Type: types.MustCreateString(query.Type_VARCHAR, 12, sql.Collation_Default), Nullable: false, Source: table, PrimaryKey: true},
+		{Name: "symbol", Type: symbolType, Nullable: false, Source: table, PrimaryKey: true},
 		{Name: "shares", Type: types.Int64, Nullable: false, Source: table},
 	}
+	if layer == unionLayers {
+		schema = append(schema,
+			&sql.Column{Name: "last_price", Type: types.Float64, Nullable: false, Source: table},
+			&sql.Column{Name: "market_value", Type: types.Float64, Nullable: false, Source: table},
+			&sql.Column{Name: "weight", Type: types.Float64, Nullable: false, Source: table},
+		)
+	}
+	return schema
 }
 
 // holdingsTable serves positions of one layer, with (user_id, symbol) as its primary key.
@@ -41,7 +50,7 @@ type holdingsTable struct {
 	layer  layers
 	src    HoldingsSource
 	schema sql.Schema
-	index  *primaryIndex
+	index  *userIndex
 }
 
 var (
@@ -52,8 +61,8 @@ var (
 
 func newHoldingsTable(src HoldingsSource, layer layers) *holdingsTable {
 	name := layerTableNames[layer]
-	schema := holdingsSchema(name)
-	return &holdingsTable{name: name, layer: layer, src: src, schema: schema, index: newPrimaryIndex(name, schema)}
+	schema := holdingsSchema(name, layer)
+	return &holdingsTable{name: name, layer: layer, src: src, schema: schema, index: newUserIndex("PRIMARY", name, true, schema, "user_id", "symbol")}
 }
 
 func (t *holdingsTable) Name() string               { return t.name }
@@ -69,53 +78,46 @@ func (t *holdingsTable) GetIndexes(*sql.Context) ([]sql.Index, error) {
 	return []sql.Index{t.index}, nil
 }
 
-func (t *holdingsTable) IndexedAccess(_ *sql.Context, lookup sql.IndexLookup) sql.IndexedTable {
+func (t *holdingsTable) IndexedAccess(*sql.Context, sql.IndexLookup) sql.IndexedTable {
 	return &indexedHoldings{holdingsTable: t}
 }
 
-// PartitionRows scans every position of the table's layer in key order.
+// PartitionRows scans every position of the table's layer in key order, or the ranges of
+// an index lookup.
 func (t *holdingsTable) PartitionRows(_ *sql.Context, p sql.Partition) (sql.RowIter, error) {
+	ranges := []keyRange{fullRange()}
 	if lp, ok := p.(lookupPartition); ok {
-		return t.lookupRows(lp.ranges), nil
+		ranges = lp.ranges
 	}
-	snap, delta := t.view(math.MinInt64, math.MaxInt64)
-	from, to := 0, snap.Len()
-	if t.layer == deltaLayer {
-		to = 0
-	}
-	return &holdingsIter{union: snap.Union(from, to, delta)}, nil
+	return &holdingsIter{table: t, ranges: ranges}, nil
 }
 
-// view returns the snapshot and delta this table shows for users in [lo, hi].
-func (t *holdingsTable) view(lo, hi int64) (*ledger.Snapshot, []ledger.Holding) {
-	snap, delta := t.src.Holdings(lo, hi)
-	if t.layer == batchLayer {
-		delta = nil
+// view returns what this table shows of users in [lo, hi].
+func (t *holdingsTable) view(lo, hi int64) ledger.View {
+	v := t.src.Holdings(lo, hi)
+	switch t.layer {
+	case batchLayer:
+		v.Delta = nil
+	case deltaLayer:
+		v.Snapshot = ledger.EmptySnapshot()
 	}
-	return snap, delta
+	return v
 }
 
-// lookupRows answers an index lookup: for each range, seek the snapshot to its users,
-// merge the delta's positions of the same users and keep what the range contains.
-func (t *holdingsTable) lookupRows(ranges []keyRange) sql.RowIter {
+func (t *holdingsTable) rows(user int64, valued []ledger.Valued, r keyRange) []sql.Row {
 	var rows []sql.Row
-	for _, r := range ranges {
-		snap, delta := t.view(r.loUser, r.hiUser)
-		from, to := snap.UserRows(r.loUser, r.hiUser)
-		if t.layer == deltaLayer {
-			to = from
+	for _, v := range valued {
+		if !r.containsUser(user) || !r.containsSymbol(v.Symbol) {
+			continue
 		}
-		it := snap.Union(from, to, delta)
-		for h, ok := it.Next(); ok; h, ok = it.Next() {
-			if r.containsUser(h.UserID) && r.containsSymbol(h.Symbol) {
-				rows = append(rows, holdingRow(h))
-			}
+		if t.layer == unionLayers {
+			rows = append(rows, sql.Row{v.UserID, v.Symbol, v.Shares, v.LastPrice, v.MarketValue, v.Weight})
+		} else {
+			rows = append(rows, sql.Row{v.UserID, v.Symbol, v.Shares})
 		}
 	}
-	return sql.RowsToRowIter(rows...)
+	return rows
 }
-
-func holdingRow(h ledger.Holding) sql.Row { return sql.Row{h.UserID, h.Symbol, h.Shares} }
 
 // indexedHoldings is a holdings table constrained by an index lookup.
 type indexedHoldings struct {
@@ -126,17 +128,34 @@ func (t *indexedHoldings) LookupPartitions(_ *sql.Context, lookup sql.IndexLooku
 	return sql.PartitionsToPartitionIter(lookupPartition{ranges: keyRanges(lookup)}), nil
 }
 
-// holdingsIter streams a full scan without materializing it.
+// holdingsIter streams positions user by user, range by range, without materializing a
+// scan. Each range reads one consistent view.
 type holdingsIter struct {
-	union *ledger.UnionIter
+	table   *holdingsTable
+	ranges  []keyRange
+	cursor  *userCursor
+	pending []sql.Row
 }
 
 func (it *holdingsIter) Next(*sql.Context) (sql.Row, error) {
-	h, ok := it.union.Next()
-	if !ok {
-		return nil, io.EOF
+	for len(it.pending) == 0 {
+		if it.cursor == nil {
+			if len(it.ranges) == 0 {
+				return nil, io.EOF
+			}
+			r := it.ranges[0]
+			it.cursor = newUserCursor(it.table.view(r.loUser, r.hiUser), r.loUser, r.hiUser)
+		}
+		user, valued, ok := it.cursor.next()
+		if !ok {
+			it.cursor, it.ranges = nil, it.ranges[1:]
+			continue
+		}
+		it.pending = it.table.rows(user, valued, it.ranges[0])
 	}
-	return holdingRow(h), nil
+	row := it.pending[0]
+	it.pending = it.pending[1:]
+	return row, nil
 }
 
 func (it *holdingsIter) Close(*sql.Context) error { return nil }

@@ -7,51 +7,54 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// primaryIndex is the (user_id, symbol) primary key of a holdings table. Lookups are
-// answered exactly (PreciseMatch), so the engine drops the filters it covers.
-type primaryIndex struct {
-	table string
-	types []sql.ColumnExpressionType
+// userIndex is an index whose first column is user_id: the (user_id, symbol) primary key
+// of a holdings table, or the user_id key of relevant_news. Lookups are answered exactly
+// (PreciseMatch), so the engine drops the filters it covers.
+type userIndex struct {
+	id     string
+	table  string
+	unique bool
+	types  []sql.ColumnExpressionType
 }
 
-var _ sql.Index = (*primaryIndex)(nil)
+var _ sql.Index = (*userIndex)(nil)
 
-func newPrimaryIndex(table string, schema sql.Schema) *primaryIndex {
-	idx := &primaryIndex{table: table}
-	for _, col := range schema {
-		if col.PrimaryKey {
-			idx.types = append(idx.types, sql.ColumnExpressionType{Expression: table + "." + col.Name, Type: col.Type})
-		}
+// newUserIndex indexes the named columns of schema; the first must be user_id.
+func newUserIndex(id, table string, unique bool, schema sql.Schema, columns ...string) *userIndex {
+	idx := &userIndex{id: id, table: table, unique: unique}
+	for _, name := range columns {
+		col := schema[schema.IndexOfColName(name)]
+		idx.types = append(idx.types, sql.ColumnExpressionType{Expression: table + "." + col.Name, Type: col.Type})
 	}
 	return idx
 }
 
-func (i *primaryIndex) ID() string       { return "PRIMARY" }
-func (i *primaryIndex) Database() string { return DatabaseName }
-func (i *primaryIndex) Table() string    { return i.table }
-func (i *primaryIndex) Expressions() []string {
+func (i *userIndex) ID() string       { return i.id }
+func (i *userIndex) Database() string { return DatabaseName }
+func (i *userIndex) Table() string    { return i.table }
+func (i *userIndex) Expressions() []string {
 	out := make([]string, len(i.types))
 	for n, t := range i.types {
 		out[n] = t.Expression
 	}
 	return out
 }
-func (i *primaryIndex) IsUnique() bool                                    { return true }
-func (i *primaryIndex) IsSpatial() bool                                   { return false }
-func (i *primaryIndex) IsFullText() bool                                  { return false }
-func (i *primaryIndex) IsVector() bool                                    { return false }
-func (i *primaryIndex) Comment() string                                   { return "" }
-func (i *primaryIndex) IndexType() string                                 { return "BTREE" }
-func (i *primaryIndex) IsGenerated() bool                                 { return false }
-func (i *primaryIndex) ColumnExpressionTypes() []sql.ColumnExpressionType { return i.types }
-func (i *primaryIndex) CanSupport(*sql.Context, ...sql.Range) bool        { return true }
-func (i *primaryIndex) CanSupportOrderBy(sql.Expression) bool             { return false }
-func (i *primaryIndex) PrefixLengths() []uint16                           { return nil }
+func (i *userIndex) IsUnique() bool                                    { return i.unique }
+func (i *userIndex) IsSpatial() bool                                   { return false }
+func (i *userIndex) IsFullText() bool                                  { return false }
+func (i *userIndex) IsVector() bool                                    { return false }
+func (i *userIndex) Comment() string                                   { return "" }
+func (i *userIndex) IndexType() string                                 { return "BTREE" }
+func (i *userIndex) IsGenerated() bool                                 { return false }
+func (i *userIndex) ColumnExpressionTypes() []sql.ColumnExpressionType { return i.types }
+func (i *userIndex) CanSupport(*sql.Context, ...sql.Range) bool        { return true }
+func (i *userIndex) CanSupportOrderBy(sql.Expression) bool             { return false }
+func (i *userIndex) PrefixLengths() []uint16                           { return nil }
 
 // keyRange is one range of an index lookup, evaluated against Go values: the user_id
-// range and, when the lookup constrains it, the symbol range.
+// range and, when the lookup constrains it, the symbol range. A nil range holds all.
 type keyRange struct {
-	user   sql.MySQLRangeColumnExpr
+	user   *sql.MySQLRangeColumnExpr
 	symbol *sql.MySQLRangeColumnExpr
 	// loUser and hiUser bound the user range loosely, for seeking; contains decides.
 	loUser, hiUser int64
@@ -64,7 +67,7 @@ func keyRanges(lookup sql.IndexLookup) []keyRange {
 	}
 	out := make([]keyRange, 0, len(ranges))
 	for _, r := range ranges {
-		kr := keyRange{user: r[0]}
+		kr := keyRange{user: &r[0]}
 		if len(r) > 1 {
 			kr.symbol = &r[1]
 		}
@@ -74,7 +77,10 @@ func keyRanges(lookup sql.IndexLookup) []keyRange {
 	return out
 }
 
-func (k keyRange) containsUser(user int64) bool { return inRange(k.user, user) }
+// fullRange is every user: a table scan.
+func fullRange() keyRange { return keyRange{loUser: math.MinInt64, hiUser: math.MaxInt64} }
+
+func (k keyRange) containsUser(user int64) bool { return k.user == nil || inRange(*k.user, user) }
 
 func (k keyRange) containsSymbol(symbol string) bool {
 	return k.symbol == nil || inRange(*k.symbol, symbol)

@@ -50,7 +50,7 @@ func TestRangesAreEvaluatedExactly(t *testing.T) {
 }
 
 func TestSymbolRangesCompareAsStrings(t *testing.T) {
-	vc := holdingsSchema("holdings")[1].Type
+	vc := holdingsSchema("holdings", unionLayers)[1].Type
 	r := sql.ClosedRangeColumnExpr("MMM", "MMM", vc)
 	k := keyRange{symbol: &r}
 	if !k.containsSymbol("MMM") || k.containsSymbol("MMMA") || k.containsSymbol("AAPL") {

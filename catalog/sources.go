@@ -5,12 +5,13 @@ import (
 
 	"github.com/autonews/autonews/batch"
 	"github.com/autonews/autonews/ledger"
+	"github.com/autonews/autonews/news"
 )
 
-// HoldingsSource is the serving view of the speed layer: the published snapshot and the
-// active delta's positions of users in [lo, hi], taken as one consistent pair.
+// HoldingsSource is the serving view of the speed layer: the published snapshot, the
+// active delta's positions of users in [lo, hi] and the last prices, taken at one moment.
 type HoldingsSource interface {
-	Holdings(lo, hi int64) (*ledger.Snapshot, []ledger.Holding)
+	Holdings(lo, hi int64) ledger.View
 }
 
 // Cycle is the batch cycle as the SQL surface sees it.
@@ -25,4 +26,5 @@ type Cycle interface {
 type Sources struct {
 	Holdings HoldingsSource
 	Cycle    Cycle
+	News     *news.Index
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/autonews/autonews/batch"
+	"github.com/autonews/autonews/news"
 )
 
 // Config is the process configuration. DefaultConfig returns the defaults stated on each
@@ -34,6 +35,12 @@ type Config struct {
 	ArchiveFlushInterval time.Duration
 	// DedupWindow is how many recent trade ids the speed layer remembers. Default 1,000,000.
 	DedupWindow int
+	// RelevanceThreshold is the least portfolio weight that makes a symbol's news relevant,
+	// the default of each session's autonews_relevance_threshold. Default 0.10.
+	RelevanceThreshold float64
+	// CompaniesFile, if set, is a company list (the columns of the S&P 500 list) used
+	// instead of the one shipped inside the binary.
+	CompaniesFile string
 	// KafkaSyncWrites fsyncs every produced batch of the embedded broker. Default off:
 	// records written before a process crash survive in the page cache either way.
 	KafkaSyncWrites bool
@@ -53,6 +60,7 @@ func DefaultConfig() Config {
 		CycleInterval:        time.Minute,
 		ArchiveFlushInterval: 5 * time.Second,
 		DedupWindow:          1_000_000,
+		RelevanceThreshold:   news.DefaultRelevanceThreshold,
 	}
 }
 
@@ -75,6 +83,9 @@ func (c Config) Validate() error {
 	}
 	if c.CycleInterval < 0 {
 		errs = append(errs, fmt.Errorf("--cycle-interval %s must not be negative (0 turns automatic cycles off)", c.CycleInterval))
+	}
+	if c.RelevanceThreshold < 0 || c.RelevanceThreshold > 1 {
+		errs = append(errs, fmt.Errorf("--relevance-threshold %v must be between 0 and 1", c.RelevanceThreshold))
 	}
 	if c.ArchiveFlushInterval <= 0 {
 		errs = append(errs, fmt.Errorf("archive flush interval %s must be positive", c.ArchiveFlushInterval))

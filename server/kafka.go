@@ -14,8 +14,8 @@ import (
 )
 
 // ensureTopics creates the contract's topics when they are missing and returns the
-// partitions of the trades topic.
-func ensureTopics(ctx context.Context, admin *kadm.Client, tradesPartitions int) ([]int32, error) {
+// partitions of each.
+func ensureTopics(ctx context.Context, admin *kadm.Client, tradesPartitions int) (map[string][]int32, error) {
 	for topic, partitions := range map[string]int32{message.TradesTopic: int32(tradesPartitions), message.NewsTopic: 1} {
 		resp, err := admin.CreateTopic(ctx, partitions, 1, nil, topic)
 		if err != nil && !errors.Is(err, kerr.TopicAlreadyExists) {
@@ -25,31 +25,25 @@ func ensureTopics(ctx context.Context, admin *kadm.Client, tradesPartitions int)
 			return nil, fmt.Errorf("create topic %s: %w", topic, resp.Err)
 		}
 	}
-	topics, err := admin.ListTopics(ctx, message.TradesTopic)
+	topics, err := admin.ListTopics(ctx, message.TradesTopic, message.NewsTopic)
 	if err != nil {
-		return nil, fmt.Errorf("describe topic %s: %w", message.TradesTopic, err)
+		return nil, fmt.Errorf("describe topics: %w", err)
 	}
-	detail, ok := topics[message.TradesTopic]
-	if !ok || detail.Err != nil {
-		return nil, fmt.Errorf("describe topic %s: %v", message.TradesTopic, detail.Err)
+	partitions := map[string][]int32{}
+	for _, topic := range []string{message.TradesTopic, message.NewsTopic} {
+		detail, ok := topics[topic]
+		if !ok || detail.Err != nil {
+			return nil, fmt.Errorf("describe topic %s: %v", topic, detail.Err)
+		}
+		partitions[topic] = detail.Partitions.Numbers()
+		slices.Sort(partitions[topic])
 	}
-	partitions := detail.Partitions.Numbers()
-	slices.Sort(partitions)
 	return partitions, nil
 }
 
-// logEnd returns the log end offset of every trades partition.
-func logEnd(ctx context.Context, admin *kadm.Client) (ledger.Cut, error) {
-	return listOffsets(ctx, admin.ListEndOffsets)
-}
-
-// logStart returns the first offset still in the log of every trades partition.
-func logStart(ctx context.Context, admin *kadm.Client) (ledger.Cut, error) {
-	return listOffsets(ctx, admin.ListStartOffsets)
-}
-
-func listOffsets(ctx context.Context, list func(context.Context, ...string) (kadm.ListedOffsets, error)) (ledger.Cut, error) {
-	listed, err := list(ctx, message.TradesTopic)
+// logEnd returns the log end offset of every partition of topic.
+func logEnd(ctx context.Context, admin *kadm.Client, topic string) (ledger.Cut, error) {
+	listed, err := admin.ListEndOffsets(ctx, topic)
 	if err != nil {
 		return nil, err
 	}
@@ -61,17 +55,17 @@ func listOffsets(ctx context.Context, list func(context.Context, ...string) (kad
 	return cut, nil
 }
 
-// trimLog deletes broker records below cut, keeping at least the last record of each
-// partition: an emptied partition can restart its offsets at zero (see MEASURED.md).
-func trimLog(ctx context.Context, admin *kadm.Client, cut ledger.Cut) error {
-	end, err := logEnd(ctx, admin)
+// trimLog deletes a topic's broker records below cut, keeping at least the last record
+// of each partition: an emptied partition can restart its offsets at zero (MEASURED.md).
+func trimLog(ctx context.Context, admin *kadm.Client, topic string, cut ledger.Cut) error {
+	end, err := logEnd(ctx, admin, topic)
 	if err != nil {
 		return err
 	}
 	offsets := kadm.Offsets{}
 	for p, off := range cut {
 		if keep := min(off, end[p]-1); keep > 0 {
-			offsets.AddOffset(message.TradesTopic, p, keep, -1)
+			offsets.AddOffset(topic, p, keep, -1)
 		}
 	}
 	if len(offsets) == 0 {

@@ -25,6 +25,8 @@ import (
 	"github.com/autonews/autonews/batch"
 	"github.com/autonews/autonews/catalog"
 	"github.com/autonews/autonews/ledger"
+	"github.com/autonews/autonews/message"
+	"github.com/autonews/autonews/news"
 	"github.com/autonews/autonews/speed"
 )
 
@@ -38,12 +40,15 @@ type Server struct {
 	client *kgo.Client    // admin and producer connection
 	admin  *kadm.Client
 
-	archiver    *batch.Archiver
-	speed       *speed.Layer
-	coordinator *batch.Coordinator
-	runs        *batch.RunLog
-	mysql       *gms.Server
-	mysqlAddr   net.Addr
+	archiver     *batch.Archiver[batch.ArchivedTrade]
+	newsArchiver *batch.Archiver[batch.ArchivedNews]
+	speed        *speed.Layer
+	newsFeed     *speed.NewsFeed
+	newsIndex    *news.Index
+	coordinator  *batch.Coordinator
+	runs         *batch.RunLog
+	mysql        *gms.Server
+	mysqlAddr    net.Addr
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -79,6 +84,10 @@ func Start(cfg Config) (_ *Server, err error) {
 	if err != nil {
 		return nil, err
 	}
+	matcher, err := newMatcher(cfg.CompaniesFile)
+	if err != nil {
+		return nil, err
+	}
 	master, err := batch.OpenMaster(filepath.Join(cfg.DataDir, "master"))
 	if err != nil {
 		return nil, err
@@ -92,17 +101,27 @@ func Start(cfg Config) (_ *Server, err error) {
 		return nil, err
 	}
 	kafkaOpts := s.clientOpts()
-	s.archiver, err = batch.NewArchiver(master, batch.ArchiverConfig{
-		Partitions: partitions, ClientOpts: kafkaOpts, FlushInterval: cfg.ArchiveFlushInterval, Logger: s.log.With("component", "archiver"),
+	s.archiver, err = batch.NewArchiver(master, batch.TradeCodec, batch.ArchiverConfig{
+		Partitions: partitions[message.TradesTopic], ClientOpts: kafkaOpts, FlushInterval: cfg.ArchiveFlushInterval, Logger: s.log.With("component", "archiver"),
 	})
 	if err != nil {
 		return nil, err
 	}
+	s.newsArchiver, err = batch.NewArchiver(master, batch.NewsCodec, batch.ArchiverConfig{
+		Partitions: partitions[message.NewsTopic], ClientOpts: kafkaOpts, FlushInterval: cfg.ArchiveFlushInterval, Logger: s.log.With("component", "news-archiver"),
+	})
+	if err != nil {
+		return nil, err
+	}
+	if s.newsIndex, err = loadNews(master, matcher, s.log); err != nil {
+		return nil, err
+	}
+	s.newsFeed = speed.NewNewsFeed(s.newsIndex, speed.NewsConfig{Start: s.newsArchiver.Archived(), ClientOpts: kafkaOpts, Logger: s.log.With("component", "news")})
 	if err := s.checkLog(snap.Cut, s.archiver.Archived()); err != nil {
 		return nil, err
 	}
 	s.speed = speed.New(speed.Config{
-		Partitions: partitions, ClientOpts: kafkaOpts, DedupWindow: cfg.DedupWindow, Logger: s.log.With("component", "speed"),
+		Partitions: partitions[message.TradesTopic], ClientOpts: kafkaOpts, DedupWindow: cfg.DedupWindow, Logger: s.log.With("component", "speed"),
 	}, snap)
 	runs, err := batch.OpenRunLog(filepath.Join(cfg.DataDir, "pipeline_runs.jsonl"), 1000)
 	if err != nil {
@@ -112,19 +131,26 @@ func Start(cfg Config) (_ *Server, err error) {
 	coordCfg := batch.CoordinatorConfig{
 		Runs:       runs,
 		Interval:   cfg.CycleInterval,
-		LogEnd:     func(ctx context.Context) (ledger.Cut, error) { return logEnd(ctx, s.admin) },
+		LogEnd:     func(ctx context.Context) (ledger.Cut, error) { return logEnd(ctx, s.admin, message.TradesTopic) },
 		BeforeStep: cfg.BeforeStep,
 		Logger:     s.log.With("component", "cycle"),
 	}
 	if s.broker != nil {
-		coordCfg.TrimLog = func(ctx context.Context, cut ledger.Cut) error { return trimLog(ctx, s.admin, cut) }
+		coordCfg.TrimLog = func(ctx context.Context, cut ledger.Cut) error {
+			// News is stored by id and reloaded from the master dataset, so its log is
+			// needed only beyond what is archived.
+			return errors.Join(trimLog(ctx, s.admin, message.TradesTopic, cut),
+				trimLog(ctx, s.admin, message.NewsTopic, s.newsArchiver.Archived()))
+		}
 	}
 	s.coordinator = batch.NewCoordinator(coordCfg, master, s.archiver, store, s.speed, snap)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
 	s.goRun("archiver", func() error { return s.archiver.Run(ctx) })
+	s.goRun("news archiver", func() error { return s.newsArchiver.Run(ctx) })
 	s.goRun("speed layer", func() error { return s.speed.Run(ctx) })
+	s.goRun("news feed", func() error { return s.newsFeed.Run(ctx) })
 	s.goRun("cycle", func() error { return s.coordinator.Run(ctx) })
 	if err := s.catchUp(ctx); err != nil {
 		return nil, err
@@ -167,7 +193,7 @@ func (s *Server) clientOpts() []kgo.Opt {
 	return []kgo.Opt{kgo.SeedBrokers(seeds...), kgo.WithLogger(kslog.New(kafkaLog))}
 }
 
-func (s *Server) prepareTopics() ([]int32, error) {
+func (s *Server) prepareTopics() (map[string][]int32, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	partitions, err := ensureTopics(ctx, s.admin, s.cfg.TradesPartitions)
@@ -180,7 +206,7 @@ func (s *Server) prepareTopics() ([]int32, error) {
 func (s *Server) checkLog(snapshotCut, archived ledger.Cut) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	end, err := logEnd(ctx, s.admin)
+	end, err := logEnd(ctx, s.admin, message.TradesTopic)
 	if err != nil {
 		return fmt.Errorf("log end offsets: %w", err)
 	}
@@ -190,14 +216,18 @@ func (s *Server) checkLog(snapshotCut, archived ledger.Cut) error {
 // catchUp waits until the speed layer has applied the log as it stood at start-up, so that
 // the first query after a restart already sees every trade it saw before.
 func (s *Server) catchUp(ctx context.Context) error {
-	end, err := logEnd(ctx, s.admin)
+	end, err := logEnd(ctx, s.admin, message.TradesTopic)
+	if err != nil {
+		return fmt.Errorf("log end offsets: %w", err)
+	}
+	newsEnd, err := logEnd(ctx, s.admin, message.NewsTopic)
 	if err != nil {
 		return fmt.Errorf("log end offsets: %w", err)
 	}
 	start := time.Now()
 	for {
 		waitCtx, cancel := context.WithTimeout(ctx, 2*time.Second)
-		err := s.speed.WaitApplied(waitCtx, end)
+		err := errors.Join(s.speed.WaitApplied(waitCtx, end), s.newsFeed.WaitApplied(waitCtx, newsEnd))
 		cancel()
 		if err == nil {
 			break
@@ -229,13 +259,13 @@ func loadSnapshot(store *batch.Store, log *slog.Logger) (*ledger.Snapshot, error
 
 func (s *Server) serveMySQL() error {
 	logrus.SetLevel(logrus.ErrorLevel) // go-mysql-server logs every connection, and warns of features we do not serve
-	engine := sqle.NewDefault(catalog.NewProvider(catalog.Sources{Holdings: s.speed, Cycle: s.coordinator}))
+	engine := sqle.NewDefault(catalog.NewProvider(catalog.Sources{Holdings: s.speed, Cycle: s.coordinator, News: s.newsIndex}))
 	ln, err := net.Listen("tcp", s.cfg.MySQLAddr)
 	if err != nil {
 		return fmt.Errorf("mysql listener on %s: %w (is another server using the port? choose one with --mysql-addr)", s.cfg.MySQLAddr, err)
 	}
 	srv, err := gms.NewServer(gms.Config{Protocol: "tcp", Address: ln.Addr().String(), Listener: ln, Version: "8.0.33-AutoNews"},
-		engine, sql.NewContext, newSession, nil)
+		engine, sql.NewContext, s.newSession, nil)
 	if err != nil {
 		ln.Close()
 		return fmt.Errorf("mysql server: %w", err)
@@ -245,11 +275,17 @@ func (s *Server) serveMySQL() error {
 	return nil
 }
 
-func newSession(_ context.Context, conn *mysql.Conn, addr string) (sql.Session, error) {
+func (s *Server) newSession(_ context.Context, conn *mysql.Conn, addr string) (sql.Session, error) {
 	client := sql.Client{Address: conn.RemoteAddr().String(), User: conn.User, Capabilities: conn.Capabilities}
 	session := sql.NewBaseSessionWithClientServer(addr, client, conn.ConnectionID)
+	if err := session.InitSessionVariable(sql.NewEmptyContext(), catalog.ThresholdVariable, s.cfg.RelevanceThreshold); err != nil {
+		return nil, err
+	}
 	return session, nil
 }
+
+// NewsFeed is the news consumer, for callers that wait for news they produced.
+func (s *Server) NewsFeed() *speed.NewsFeed { return s.newsFeed }
 
 // goRun runs a component on its own goroutine; its failure stops the process.
 func (s *Server) goRun(name string, run func() error) {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/autonews/autonews/consume"
 	"github.com/autonews/autonews/ledger"
 	"github.com/autonews/autonews/message"
 )
@@ -58,9 +59,12 @@ type Layer struct {
 	snapshot *ledger.Snapshot
 	active   *Delta // D_k: trades at or beyond snapshot.Cut
 	next     *Delta // D_k+1 while a run is in progress, else nil
-	applied  ledger.Cut
-	window   *dedupWindow
-	progress chan struct{} // closed and replaced whenever applied moves
+	// prices is the last price of every symbol across snapshot and active delta. It is
+	// immutable: replaced, never modified, so readers share it without copying.
+	prices  map[string]ledger.PriceMark
+	applied ledger.Cut // next offset to apply, per partition
+	window  *dedupWindow
+	tracker *offsetTracker // applied, as published to waiters
 
 	consumed, appliedCount, rejected, duplicates atomic.Int64
 }
@@ -78,55 +82,38 @@ func New(cfg Config, snap *ledger.Snapshot) *Layer {
 		applied[p] += 0
 	}
 	return &Layer{
-		cfg: cfg, snapshot: snap, active: newDelta(snap.Cut), applied: applied,
-		window: newDedupWindow(max(cfg.DedupWindow, 0)), progress: make(chan struct{}),
+		cfg: cfg, snapshot: snap, active: newDelta(snap.Cut), prices: snap.Prices(), applied: applied,
+		window: newDedupWindow(max(cfg.DedupWindow, 0)), tracker: newOffsetTracker(applied),
 	}
 }
 
 // Run consumes trades from the snapshot's cut until ctx ends.
 func (l *Layer) Run(ctx context.Context) error {
 	l.mu.RLock()
-	start := make(map[int32]kgo.Offset, len(l.cfg.Partitions))
+	start := make(map[int32]int64, len(l.cfg.Partitions))
 	for _, p := range l.cfg.Partitions {
-		start[p] = kgo.NewOffset().At(l.applied[p])
+		start[p] = l.applied[p]
 	}
 	l.mu.RUnlock()
-	opts := append([]kgo.Opt{
-		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{message.TradesTopic: start}),
-		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
-		kgo.FetchMaxWait(100 * time.Millisecond),
-	}, l.cfg.ClientOpts...)
-	client, err := kgo.NewClient(opts...)
-	if err != nil {
-		return fmt.Errorf("speed layer client: %w", err)
-	}
-	defer client.Close()
-	for {
-		fetches := client.PollFetches(ctx)
-		if ctx.Err() != nil {
-			return nil
-		}
-		fetches.EachError(func(topic string, p int32, err error) {
-			if !errors.Is(err, context.Canceled) {
-				l.cfg.Logger.Warn("speed layer fetch", "topic", topic, "partition", p, "err", err)
-			}
-		})
-		l.apply(fetches)
-	}
+	return consume.Run(ctx, consume.Config{Topic: message.TradesTopic, Start: start, ClientOpts: l.cfg.ClientOpts, Logger: l.cfg.Logger}, l.apply)
 }
 
 func (l *Layer) apply(fetches kgo.Fetches) {
 	l.mu.Lock()
 	var rejections []Rejection
+	newPrices := map[string]ledger.PriceMark{}
 	fetches.EachRecord(func(r *kgo.Record) {
-		if reason := l.applyRecordLocked(r); reason != "" {
+		if reason := l.applyRecordLocked(r, newPrices); reason != "" {
 			rejections = append(rejections, Rejection{Topic: r.Topic, Partition: r.Partition, Offset: r.Offset,
 				ReceivedAt: time.Now().UTC(), Reason: reason, Payload: r.Value})
 		}
 	})
-	close(l.progress)
-	l.progress = make(chan struct{})
+	if len(newPrices) > 0 {
+		l.prices = ledger.MergePrices(l.prices, newPrices)
+	}
+	applied := l.applied.Clone()
 	l.mu.Unlock()
+	l.tracker.publish(applied)
 	for _, rej := range rejections {
 		l.rejected.Add(1)
 		l.cfg.Logger.Warn("trade rejected", "partition", rej.Partition, "offset", rej.Offset, "reason", rej.Reason)
@@ -136,9 +123,9 @@ func (l *Layer) apply(fetches kgo.Fetches) {
 	}
 }
 
-// applyRecordLocked applies one record to every delta that accepts it and returns the
-// reason if it is rejected.
-func (l *Layer) applyRecordLocked(r *kgo.Record) (rejectReason string) {
+// applyRecordLocked applies one record to every delta that accepts it, notes the price it
+// sets for the active delta in newPrices, and returns the reason if it is rejected.
+func (l *Layer) applyRecordLocked(r *kgo.Record, newPrices map[string]ledger.PriceMark) (rejectReason string) {
 	l.consumed.Add(1)
 	at := ledger.LogPosition{Partition: r.Partition, Offset: r.Offset}
 	if r.Offset < l.applied[r.Partition] {
@@ -158,6 +145,12 @@ func (l *Layer) applyRecordLocked(r *kgo.Record) (rejectReason string) {
 			if err := d.apply(t, at); err != nil {
 				return err.Error()
 			}
+		}
+	}
+	if l.active.accepts(at) {
+		mark := ledger.PriceMark{Price: t.Price, TSMicros: t.TS.UnixMicro(), At: at}
+		if old, ok := newPrices[t.Symbol]; !ok || mark.Supersedes(old) {
+			newPrices[t.Symbol] = mark
 		}
 	}
 	l.appliedCount.Add(1)
@@ -193,47 +186,24 @@ func (l *Layer) Swap(snap *ledger.Snapshot) error {
 		return fmt.Errorf("snapshot cut %s differs from the next delta's cut %s", snap.Cut, l.next.base)
 	}
 	l.snapshot, l.active, l.next = snap, l.next, nil
+	l.prices = ledger.MergePrices(snap.Prices(), l.active.book.Prices())
 	return nil
 }
 
-// Holdings returns a consistent pair for users in [lo, hi]: the snapshot and the active
-// delta's positions, sorted, taken under one lock.
-func (l *Layer) Holdings(lo, hi int64) (*ledger.Snapshot, []ledger.Holding) {
+// Holdings returns what readers of users in [lo, hi] see, taken under one lock: the
+// snapshot, the active delta's positions and the last prices.
+func (l *Layer) Holdings(lo, hi int64) ledger.View {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
-	return l.snapshot, l.active.book.Holdings(lo, hi)
-}
-
-// Prices returns the snapshot and the active delta's last prices, taken under one lock.
-func (l *Layer) Prices() (*ledger.Snapshot, map[string]ledger.PriceMark) {
-	l.mu.RLock()
-	defer l.mu.RUnlock()
-	return l.snapshot, l.active.book.Prices()
+	return ledger.View{Snapshot: l.snapshot, Delta: l.active.book.Holdings(lo, hi), Prices: l.prices}
 }
 
 // Applied returns the next offset to apply per partition.
-func (l *Layer) Applied() ledger.Cut {
-	l.mu.RLock()
-	defer l.mu.RUnlock()
-	return l.applied.Clone()
-}
+func (l *Layer) Applied() ledger.Cut { return l.tracker.get().Clone() }
 
 // WaitApplied returns once every partition is applied up to target, or ctx ends.
 func (l *Layer) WaitApplied(ctx context.Context, target ledger.Cut) error {
-	for {
-		l.mu.RLock()
-		done := l.applied.Covers(target)
-		progress := l.progress
-		l.mu.RUnlock()
-		if done {
-			return nil
-		}
-		select {
-		case <-progress:
-		case <-ctx.Done():
-			return fmt.Errorf("wait for the speed layer to apply %s: %w", target, ctx.Err())
-		}
-	}
+	return l.tracker.wait(ctx, message.TradesTopic, target)
 }
 
 // Stats returns the layer's counters.

@@ -33,12 +33,12 @@ func fetch(records ...*kgo.Record) kgo.Fetches {
 }
 
 func shares(l *Layer, user int64) (batch, delta, union int64) {
-	snap, d := l.Holdings(user, user)
-	from, to := snap.UserRows(user, user)
+	v := l.Holdings(user, user)
+	from, to := v.Snapshot.UserRows(user, user)
 	for i := from; i < to; i++ {
-		batch += snap.Row(i).Shares
+		batch += v.Snapshot.Row(i).Shares
 	}
-	for _, h := range d {
+	for _, h := range v.Delta {
 		delta += h.Shares
 	}
 	return batch, delta, batch + delta
@@ -133,5 +133,19 @@ func TestDedupWindowForgetsTheOldest(t *testing.T) {
 	}
 	if off := newDedupWindow(0); !off.firstSighting("x") || !off.firstSighting("x") {
 		t.Fatal("a zero window deduplicates")
+	}
+}
+
+func TestLastPricesFollowTheLatestTradeAcrossTheSwap(t *testing.T) {
+	book := ledger.NewBook()
+	old, _ := message.DecodeTrade([]byte("1"), []byte(`{"trade_id":"S","user_id":1,"symbol":"MMM","side":"BUY","quantity":1,"price":50,"ts":"2026-01-02T15:00:00Z"}`))
+	book.Apply(old, ledger.LogPosition{Partition: 0, Offset: 0})
+	l := New(Config{Partitions: []int32{0}}, book.Freeze(1, ledger.Cut{0: 1}))
+	if p, _ := l.Holdings(1, 1).Price("MMM"); p != 50 {
+		t.Fatalf("snapshot price %v", p)
+	}
+	l.apply(fetch(record(0, 1, "T1", 1, "BUY", 5))) // price 10, later timestamp
+	if p, _ := l.Holdings(1, 1).Price("MMM"); p != 10 {
+		t.Fatalf("delta price %v", p)
 	}
 }

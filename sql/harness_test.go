@@ -57,7 +57,7 @@ func (h *harness) start() {
 		h.t.Fatalf("start server: %v", err)
 	}
 	h.srv = srv
-	h.db, err = gosql.Open("mysql", "root@tcp("+srv.MySQLAddr()+")/autonews?parseTime=true")
+	h.db, err = gosql.Open("mysql", "root@tcp("+srv.MySQLAddr()+")/autonews")
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -115,6 +115,8 @@ func (h *harness) produce(topic, key string, values []string) error {
 			r.Key = []byte(key)
 		case topic == message.TradesTopic:
 			r.Key = []byte(userIDOf(v))
+		case topic == message.NewsTopic:
+			r.Key = []byte(newsIDOf(v))
 		}
 		records = append(records, r)
 	}
@@ -122,14 +124,22 @@ func (h *harness) produce(topic, key string, values []string) error {
 	if err := results.FirstErr(); err != nil {
 		return err
 	}
-	if topic != message.TradesTopic {
-		return nil
-	}
 	target := ledger.Cut{}
 	for _, r := range results {
 		target[r.Record.Partition] = max(target[r.Record.Partition], r.Record.Offset+1)
 	}
+	if topic == message.NewsTopic {
+		return h.srv.NewsFeed().WaitApplied(ctx, target)
+	}
 	return h.srv.Speed().WaitApplied(ctx, target)
+}
+
+func newsIDOf(value string) string {
+	var m struct {
+		NewsID string `json:"news_id"`
+	}
+	_ = json.Unmarshal([]byte(value), &m)
+	return m.NewsID
 }
 
 // userIDOf extracts user_id for keying; an unparsable value yields an empty key.

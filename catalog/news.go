@@ -1,0 +1,63 @@
+package catalog
+
+import (
+	"io"
+
+	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/go-mysql-server/sql/types"
+	"github.com/dolthub/vitess/go/vt/proto/query"
+
+	"github.com/autonews/autonews/news"
+)
+
+var (
+	newsIDType  = types.MustCreateString(query.Type_VARCHAR, 128, sql.Collation_Default)
+	sourceType  = types.MustCreateString(query.Type_VARCHAR, 128, sql.Collation_Default)
+	newsTableID = "news"
+)
+
+// newsTable lists every news item once, oldest first, with the symbols it is about.
+type newsTable struct {
+	index  *news.Index
+	schema sql.Schema
+}
+
+var _ sql.Table = (*newsTable)(nil)
+
+func newNewsTable(index *news.Index) *newsTable {
+	return &newsTable{index: index, schema: sql.Schema{
+		{Name: "news_id", Type: newsIDType, Source: newsTableID, PrimaryKey: true},
+		{Name: "published_at", Type: datetime6, Source: newsTableID},
+		{Name: "source", Type: sourceType, Source: newsTableID},
+		{Name: "headline", Type: types.Text, Source: newsTableID},
+		{Name: "url", Type: types.Text, Source: newsTableID},
+		{Name: "symbols", Type: types.Text, Source: newsTableID},
+	}}
+}
+
+func (t *newsTable) Name() string               { return newsTableID }
+func (t *newsTable) String() string             { return newsTableID }
+func (t *newsTable) Schema() sql.Schema         { return t.schema }
+func (t *newsTable) Collation() sql.CollationID { return sql.Collation_Default }
+func (t *newsTable) Partitions(*sql.Context) (sql.PartitionIter, error) {
+	return sql.PartitionsToPartitionIter(scanPartition{}), nil
+}
+
+func (t *newsTable) PartitionRows(*sql.Context, sql.Partition) (sql.RowIter, error) {
+	return &newsIter{items: t.index.All()}, nil
+}
+
+type newsIter struct {
+	items []*news.Item
+}
+
+func (it *newsIter) Next(*sql.Context) (sql.Row, error) {
+	if len(it.items) == 0 {
+		return nil, io.EOF
+	}
+	n := it.items[0]
+	it.items = it.items[1:]
+	return sql.Row{n.ID, n.PublishedAt, n.Source, n.Headline, n.URL, n.SymbolList()}, nil
+}
+
+func (it *newsIter) Close(*sql.Context) error { return nil }

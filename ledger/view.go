@@ -1,0 +1,30 @@
+package ledger
+
+// View is what a reader of holdings sees at one moment: the published snapshot, the
+// active delta's positions of the users asked for (sorted), and the last price of every
+// symbol across both.
+type View struct {
+	Snapshot *Snapshot
+	Delta    []Holding
+	Prices   map[string]PriceMark
+}
+
+// Price returns the last price of symbol.
+func (v View) Price(symbol string) (float64, bool) {
+	m, ok := v.Prices[symbol]
+	return m.Price, ok
+}
+
+// MergePrices overlays later prices on base without modifying either.
+func MergePrices(base, later map[string]PriceMark) map[string]PriceMark {
+	out := make(map[string]PriceMark, len(base)+len(later))
+	for s, m := range base {
+		out[s] = m
+	}
+	for s, m := range later {
+		if old, ok := out[s]; !ok || m.Supersedes(old) {
+			out[s] = m
+		}
+	}
+	return out
+}

@@ -1,0 +1,77 @@
+package news
+
+// DefaultRelevanceThreshold is the least portfolio weight that makes a symbol's news
+// relevant to a user.
+const DefaultRelevanceThreshold = 0.10
+
+// weightTolerance absorbs rounding in weights computed from prices: a position worth
+// exactly a tenth of a portfolio must count at a threshold of 0.10.
+const weightTolerance = 1e-9
+
+// Holding is a position as relevance sees it: a symbol and its weight in the portfolio.
+type Holding struct {
+	Symbol string
+	Weight float64
+}
+
+// Relevant is one row of relevant_news: a news item and the holding that made it relevant.
+type Relevant struct {
+	Item   *Item
+	Symbol string
+	Weight float64
+}
+
+// RelevantIter yields the news relevant to one user, newest first: every item that
+// mentions a symbol whose weight is at least the threshold, once for each such symbol.
+// It reads lazily, so a LIMIT stops it early.
+type RelevantIter struct {
+	lists []relevantList
+}
+
+type relevantList struct {
+	holding Holding
+	items   []*Item // ascending; consumed from the end
+}
+
+// Relevant returns the iterator over holdings at threshold.
+func (x *Index) Relevant(holdings []Holding, threshold float64) *RelevantIter {
+	it := &RelevantIter{}
+	for _, h := range holdings {
+		if h.Weight+weightTolerance < threshold {
+			continue
+		}
+		if items := x.Symbol(h.Symbol); len(items) > 0 {
+			it.lists = append(it.lists, relevantList{holding: h, items: items})
+		}
+	}
+	return it
+}
+
+// Next returns the next row, or false at the end. Ties in time go by id, then symbol,
+// all descending, so the order is total and repeatable.
+func (it *RelevantIter) Next() (Relevant, bool) {
+	best := -1
+	for i, l := range it.lists {
+		if len(l.items) == 0 {
+			continue
+		}
+		if best < 0 || newerRow(l, it.lists[best]) {
+			best = i
+		}
+	}
+	if best < 0 {
+		return Relevant{}, false
+	}
+	l := &it.lists[best]
+	item := l.items[len(l.items)-1]
+	l.items = l.items[:len(l.items)-1]
+	return Relevant{Item: item, Symbol: l.holding.Symbol, Weight: l.holding.Weight}, true
+}
+
+func newerRow(a, b relevantList) bool {
+	x, y := a.items[len(a.items)-1], b.items[len(b.items)-1]
+	if x != y {
+		return itemBefore(y, x)
+	}
+	return a.holding.Symbol > b.holding.Symbol
+}
