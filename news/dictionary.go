@@ -110,10 +110,35 @@ func (d *Dictionary) addName(name, symbol string) {
 	}
 }
 
+// CommonName is the company's name as text writes it: the listed name without
+// parentheticals, a parenthetical first name put in front ("Lilly (Eli)" → "Eli Lilly").
+func (c Company) CommonName() string {
+	name := c.Name
+	var front string
+	if m := parenthetical.FindStringSubmatch(name); m != nil {
+		inner := m[1]
+		if !strings.HasPrefix(inner, "Class") && inner != "The" {
+			front = inner + " "
+		}
+		name = parenthetical.ReplaceAllString(name, "")
+	}
+	return front + strings.TrimSpace(name)
+}
+
 // Lookup returns the company listed under symbol.
 func (d *Dictionary) Lookup(symbol string) (Company, bool) {
 	c, ok := d.companies[symbol]
 	return c, ok
+}
+
+// Companies returns every company, ordered by symbol.
+func (d *Dictionary) Companies() []Company {
+	out := make([]Company, 0, len(d.companies))
+	for _, c := range d.companies {
+		out = append(out, c)
+	}
+	slices.SortFunc(out, func(a, b Company) int { return strings.Compare(a.Symbol, b.Symbol) })
+	return out
 }
 
 // Len is the number of companies.
@@ -130,16 +155,7 @@ var (
 // parenthetical first name put in front ("Lilly (Eli)" → "Eli Lilly"). A short form that
 // is an ordinary word is left out ("Target Corporation" is matched, "Target" is not).
 func aliasesOf(c Company) []string {
-	name := c.Name
-	var front string
-	if m := parenthetical.FindStringSubmatch(name); m != nil {
-		inner := m[1]
-		if !strings.HasPrefix(inner, "Class") && inner != "The" {
-			front = inner + " "
-		}
-		name = parenthetical.ReplaceAllString(name, "")
-	}
-	name = front + strings.TrimSpace(name)
+	name := c.CommonName()
 	aliases := []string{name}
 	short := name
 	for {

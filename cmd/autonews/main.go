@@ -3,6 +3,7 @@
 //
 //	autonews serve     run the database (embedded Kafka broker, MySQL protocol)
 //	autonews broker    run only the embedded Kafka-protocol broker
+//	autonews gen       produce a realistic stream of trades and news, or replay a file
 //	autonews version   print the version
 package main
 
@@ -37,6 +38,7 @@ const usage = `usage: autonews <command> [flags]
 commands:
   serve     run AutoNews: embedded Kafka broker, batch and speed layers, MySQL protocol
   broker    run only the embedded Kafka-protocol broker, for 'serve --brokers'
+  gen       produce a realistic stream of trades and news into Kafka, or replay a file
   version   print the version
 
 Run 'autonews <command> -h' for the flags of a command.
@@ -51,6 +53,8 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	switch args[0] {
 	case "serve":
 		return runServe(ctx, args[1:], stderr)
+	case "gen":
+		return runGen(ctx, args[1:], stderr)
 	case "broker":
 		return runBroker(ctx, args[1:], stderr)
 	case "version":
