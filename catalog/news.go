@@ -44,19 +44,18 @@ func (t *newsTable) Partitions(*sql.Context) (sql.PartitionIter, error) {
 }
 
 func (t *newsTable) PartitionRows(*sql.Context, sql.Partition) (sql.RowIter, error) {
-	return &newsIter{items: t.index.All()}, nil
+	return &newsIter{items: t.index.All().Oldest()}, nil
 }
 
 type newsIter struct {
-	items []*news.Item
+	items *news.Cursor
 }
 
 func (it *newsIter) Next(*sql.Context) (sql.Row, error) {
-	if len(it.items) == 0 {
+	n, ok := it.items.Next()
+	if !ok {
 		return nil, io.EOF
 	}
-	n := it.items[0]
-	it.items = it.items[1:]
 	return sql.Row{n.ID, n.PublishedAt, n.Source, n.Headline, n.URL, n.SymbolList()}, nil
 }
 

@@ -1,7 +1,6 @@
 package news
 
 import (
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -20,21 +19,19 @@ type Item struct {
 }
 
 // Index holds every news item once, by id, and lists the items of each symbol in order
-// of publication. Many readers share it with one writer: lists are appended to in place
-// (readers hold only the prefix they were given) and copied when an item arrives out of
-// order, so a reader never sees a list change under it.
+// of publication (see series for how readers share the lists with the writer).
 type Index struct {
 	matcher *Matcher
 
 	mu       sync.RWMutex
 	byID     map[string]*Item
-	bySymbol map[string][]*Item // ascending by (PublishedAt, ID)
-	all      []*Item            // ascending by (PublishedAt, ID)
+	bySymbol map[string]*series
+	all      series
 }
 
 // NewIndex returns an empty index whose items are matched to companies by matcher.
 func NewIndex(matcher *Matcher) *Index {
-	return &Index{matcher: matcher, byID: map[string]*Item{}, bySymbol: map[string][]*Item{}}
+	return &Index{matcher: matcher, byID: map[string]*Item{}, bySymbol: map[string]*series{}}
 }
 
 // Add stores a news message unless an item with its id is already stored, and reports
@@ -47,9 +44,14 @@ func (x *Index) Add(n message.News) bool {
 		return false
 	}
 	x.byID[item.ID] = item
-	x.all = insertOrdered(x.all, item)
-	for _, s := range item.Symbols {
-		x.bySymbol[s] = insertOrdered(x.bySymbol[s], item)
+	x.all.add(item)
+	for _, sym := range item.Symbols {
+		s := x.bySymbol[sym]
+		if s == nil {
+			s = &series{}
+			x.bySymbol[sym] = s
+		}
+		s.add(item)
 	}
 	return true
 }
@@ -61,36 +63,21 @@ func itemBefore(a, b *Item) bool {
 	return a.ID < b.ID
 }
 
-// insertOrdered appends in place when the item is the newest, and otherwise inserts into
-// a copy, leaving the list readers may hold untouched.
-func insertOrdered(list []*Item, item *Item) []*Item {
-	if len(list) == 0 || itemBefore(list[len(list)-1], item) {
-		return append(list, item)
+// Symbol returns the items about symbol.
+func (x *Index) Symbol(symbol string) Series {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	if s := x.bySymbol[symbol]; s != nil {
+		return s.view()
 	}
-	i, _ := slices.BinarySearchFunc(list, item, func(a, b *Item) int {
-		if itemBefore(a, b) {
-			return -1
-		}
-		return 1
-	})
-	out := make([]*Item, 0, len(list)+1+len(list)/4)
-	out = append(out, list[:i]...)
-	out = append(out, item)
-	return append(out, list[i:]...)
+	return Series{}
 }
 
-// Symbol returns the items about symbol, oldest first. The list must not be modified.
-func (x *Index) Symbol(symbol string) []*Item {
+// All returns every item.
+func (x *Index) All() Series {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	return x.bySymbol[symbol]
-}
-
-// All returns every item, oldest first. The list must not be modified.
-func (x *Index) All() []*Item {
-	x.mu.RLock()
-	defer x.mu.RUnlock()
-	return x.all
+	return x.all.view()
 }
 
 // Get returns the item with id.

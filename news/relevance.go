@@ -40,15 +40,19 @@ func (x *Index) Relevant(holdings []Holding, threshold float64) *RelevantIter {
 		if h.Weight+weightTolerance < threshold {
 			continue
 		}
-		if items := x.Symbol(h.Symbol); len(items) > 0 {
-			it.lists = append(it.lists, relevantList{holding: h, items: items})
+		series := x.Symbol(h.Symbol)
+		for _, items := range [][]*Item{series.Main, series.Tail} {
+			if len(items) > 0 {
+				it.lists = append(it.lists, relevantList{holding: h, items: items})
+			}
 		}
 	}
 	return it
 }
 
 // Next returns the next row, or false at the end. Ties in time go by id, then symbol,
-// all descending, so the order is total and repeatable.
+// all descending, so the order is total and repeatable. The lists are few (a portfolio's
+// heavy holdings), so a linear scan for the newest beats a heap.
 func (it *RelevantIter) Next() (Relevant, bool) {
 	best := -1
 	for i, l := range it.lists {

@@ -44,6 +44,8 @@ type Config struct {
 	// KafkaSyncWrites fsyncs every produced batch of the embedded broker. Default off:
 	// records written before a process crash survive in the page cache either way.
 	KafkaSyncWrites bool
+	// GenericPlans turns off AutoNews' own query plan rules (tests compare both ways).
+	GenericPlans bool
 	// BeforeStep, if set, runs before each cycle step. Tests use it to hold a run open.
 	BeforeStep func(ctx context.Context, run int64, step batch.Step) error
 	// Logger receives every component's logs. Default slog.Default().

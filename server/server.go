@@ -11,7 +11,6 @@ import (
 	"sync"
 	"time"
 
-	sqle "github.com/dolthub/go-mysql-server"
 	gms "github.com/dolthub/go-mysql-server/server"
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/vitess/go/mysql"
@@ -259,7 +258,8 @@ func loadSnapshot(store *batch.Store, log *slog.Logger) (*ledger.Snapshot, error
 
 func (s *Server) serveMySQL() error {
 	logrus.SetLevel(logrus.ErrorLevel) // go-mysql-server logs every connection, and warns of features we do not serve
-	engine := sqle.NewDefault(catalog.NewProvider(catalog.Sources{Holdings: s.speed, Cycle: s.coordinator, News: s.newsIndex}))
+	engine := catalog.NewEngine(catalog.Sources{Holdings: s.speed, Cycle: s.coordinator, News: s.newsIndex},
+		catalog.EngineOptions{GenericPlans: s.cfg.GenericPlans})
 	ln, err := net.Listen("tcp", s.cfg.MySQLAddr)
 	if err != nil {
 		return fmt.Errorf("mysql listener on %s: %w (is another server using the port? choose one with --mysql-addr)", s.cfg.MySQLAddr, err)

@@ -11,7 +11,9 @@ import (
 	"github.com/autonews/autonews/batch"
 )
 
-// TestSQL runs the scripts under testdata/. Each file starts its own server. Commands:
+// TestSQL runs the scripts under testdata/, each on a server of its own, once with
+// AutoNews' plan rules and once with go-mysql-server's generic plans: the results must
+// be the same. Commands:
 //
 //	produce [topic=trades] [key=K|null]   one message per input line; waits until applied
 //	query                                 SQL; prints rows or "error: ..."
@@ -21,9 +23,18 @@ import (
 //	cycle-fail step=<step>                makes every attempt of <step> fail ("none" heals)
 //	restart                               stops the server cleanly and starts it again
 func TestSQL(t *testing.T) {
-	datadriven.Walk(t, "testdata", func(t *testing.T, path string) {
-		h := startHarness(t)
-		var pending chan string
+	for _, plans := range []string{"autonews", "generic"} {
+		t.Run("plans="+plans, func(t *testing.T) {
+			datadriven.Walk(t, "testdata", func(t *testing.T, path string) {
+				runScript(t, path, startHarnessWith(t, plans == "generic"))
+			})
+		})
+	}
+}
+
+func runScript(t *testing.T, path string, h *harness) {
+	var pending chan string
+	{
 		datadriven.RunTest(t, path, func(t *testing.T, d *datadriven.TestData) string {
 			switch d.Cmd {
 			case "produce":
@@ -76,5 +87,5 @@ func TestSQL(t *testing.T) {
 			t.Fatalf("unknown command %s", d.Cmd)
 			return ""
 		})
-	})
+	}
 }

@@ -32,11 +32,18 @@ type harness struct {
 	hold     *stepHold
 	// releaseLater lets the run held by cycle-start go on.
 	releaseLater chan<- struct{}
+	genericPlans bool
 }
 
 func startHarness(t testing.TB) *harness {
+	return startHarnessWith(t, false)
+}
+
+// startHarnessWith starts a server with AutoNews' plan rules on, or with go-mysql-server's
+// generic plans only.
+func startHarnessWith(t testing.TB, genericPlans bool) *harness {
 	t.Helper()
-	h := &harness{t: t, dataDir: t.TempDir(), hold: &stepHold{}}
+	h := &harness{t: t, dataDir: t.TempDir(), hold: &stepHold{}, genericPlans: genericPlans}
 	h.start()
 	t.Cleanup(h.stop)
 	return h
@@ -51,6 +58,7 @@ func (h *harness) start() {
 	cfg.CycleInterval = 0
 	cfg.ArchiveFlushInterval = 100 * time.Millisecond
 	cfg.BeforeStep = h.hold.beforeStep
+	cfg.GenericPlans = h.genericPlans
 	cfg.Logger = testLogger(h.t)
 	srv, err := server.Start(cfg)
 	if err != nil {

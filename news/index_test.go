@@ -1,0 +1,90 @@
+package news
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/autonews/autonews/message"
+)
+
+func newsAt(id string, sec int, headline string) message.News {
+	return message.News{ID: id, PublishedAt: time.Unix(int64(sec), 0).UTC(), Headline: headline}
+}
+
+func ids(c *Cursor) []string {
+	var out []string
+	for it, ok := c.Next(); ok; it, ok = c.Next() {
+		out = append(out, it.ID)
+	}
+	return out
+}
+
+// Items arriving in any order are listed in publication order, each once, and a reader's
+// earlier view never changes.
+func TestIndexKeepsPublicationOrderWhateverTheArrivalOrder(t *testing.T) {
+	x := NewIndex(defaultMatcher)
+	rng := rand.New(rand.NewPCG(1, 1))
+	const n = 3 * tailLimit
+	order := rng.Perm(n)
+	var early Series
+	for i, sec := range order {
+		if !x.Add(newsAt(fmt.Sprintf("N%05d", sec), sec, "3M update")) {
+			t.Fatalf("item %d reported as a duplicate", sec)
+		}
+		if i == n/2 {
+			early = x.Symbol("MMM")
+		}
+	}
+	if x.Add(newsAt("N00007", 7, "3M update")) {
+		t.Fatal("a duplicate id was stored twice")
+	}
+	got := ids(x.Symbol("MMM").Oldest())
+	want := make([]string, n)
+	for i := range want {
+		want[i] = fmt.Sprintf("N%05d", i)
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("order broken: first %v", got[:10])
+	}
+	if e := ids(early.Oldest()); len(e) != n/2+1 || !slices.IsSorted(e) {
+		t.Fatalf("an earlier view changed: %d items, sorted %v", len(e), slices.IsSorted(e))
+	}
+	if x.All().Len() != n || x.Len() != n {
+		t.Fatalf("all %d, len %d", x.All().Len(), x.Len())
+	}
+}
+
+func TestRelevantListsNewsOfHeavyHoldingsNewestFirst(t *testing.T) {
+	x := NewIndex(defaultMatcher)
+	x.Add(newsAt("N1", 1, "3M beats"))
+	x.Add(newsAt("N3", 3, "Apple and 3M in talks"))
+	x.Add(newsAt("N2", 2, "$KO dividend"))
+	x.Add(newsAt("N4", 4, "Nvidia rallies"))
+	holdings := []Holding{{"MMM", 0.6}, {"AAPL", 0.3}, {"KO", 0.1 - 1e-12}, {"NVDA", 0.05}}
+	var got []string
+	it := x.Relevant(holdings, 0.10)
+	for r, ok := it.Next(); ok; r, ok = it.Next() {
+		got = append(got, fmt.Sprintf("%s/%s", r.Item.ID, r.Symbol))
+	}
+	want := []string{"N3/MMM", "N3/AAPL", "N2/KO", "N1/MMM"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("got %v, want %v", got, want)
+	}
+}
+
+func BenchmarkRelevantTop20Of100k(b *testing.B) {
+	x := NewIndex(defaultMatcher)
+	for i := 0; i < 100_000; i++ {
+		x.Add(newsAt(fmt.Sprint(i), i, "3M update"))
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		it := x.Relevant([]Holding{{"MMM", 0.5}, {"AAPL", 0.5}}, 0.1)
+		for range 20 {
+			it.Next()
+		}
+	}
+}
