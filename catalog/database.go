@@ -31,7 +31,8 @@ func NewProvider(src Sources) *Provider {
 		newHoldingsTable(src.Holdings, batchLayer),
 		newHoldingsTable(src.Holdings, deltaLayer),
 		newPipelineRunsTable(src.Cycle),
-		newNewsTable(src.News),
+		newNewsTable(src.News, src.Writer),
+		newTradesTable(src.Writer),
 		newRelevantNewsTable(src.Holdings, src.News),
 	} {
 		db.tables[strings.ToLower(t.Name())] = t

@@ -16,22 +16,24 @@ var (
 	newsTableID = "news"
 )
 
-// newsTable lists every news item once, oldest first, with the symbols it is about.
+// newsTable lists every news item once, oldest first, with the symbols it is about, and
+// accepts news by INSERT.
 type newsTable struct {
+	insertPath
 	index  *news.Index
 	schema sql.Schema
 }
 
-var _ sql.Table = (*newsTable)(nil)
+var _ sql.InsertableTable = (*newsTable)(nil)
 
-func newNewsTable(index *news.Index) *newsTable {
-	return &newsTable{index: index, schema: sql.Schema{
-		{Name: "news_id", Type: newsIDType, Source: newsTableID, PrimaryKey: true},
-		{Name: "published_at", Type: datetime6, Source: newsTableID},
-		{Name: "source", Type: sourceType, Source: newsTableID},
+func newNewsTable(index *news.Index, w Writer) *newsTable {
+	return &newsTable{insertPath: newsInsertPath(w), index: index, schema: sql.Schema{
+		{Name: "news_id", Type: newsIDType, Source: newsTableID, Nullable: true},
+		{Name: "published_at", Type: datetime6, Source: newsTableID, Nullable: true},
+		{Name: "source", Type: sourceType, Source: newsTableID, Nullable: true},
 		{Name: "headline", Type: types.Text, Source: newsTableID},
-		{Name: "url", Type: types.Text, Source: newsTableID},
-		{Name: "symbols", Type: types.Text, Source: newsTableID},
+		{Name: "url", Type: types.Text, Source: newsTableID, Nullable: true},
+		{Name: "symbols", Type: types.Text, Source: newsTableID, Nullable: true},
 	}}
 }
 

@@ -27,4 +27,5 @@ type Sources struct {
 	Holdings HoldingsSource
 	Cycle    Cycle
 	News     *news.Index
+	Writer   Writer
 }

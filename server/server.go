@@ -258,7 +258,7 @@ func loadSnapshot(store *batch.Store, log *slog.Logger) (*ledger.Snapshot, error
 
 func (s *Server) serveMySQL() error {
 	logrus.SetLevel(logrus.ErrorLevel) // go-mysql-server logs every connection, and warns of features we do not serve
-	engine := catalog.NewEngine(catalog.Sources{Holdings: s.speed, Cycle: s.coordinator, News: s.newsIndex},
+	engine := catalog.NewEngine(catalog.Sources{Holdings: s.speed, Cycle: s.coordinator, News: s.newsIndex, Writer: s},
 		catalog.EngineOptions{GenericPlans: s.cfg.GenericPlans})
 	ln, err := net.Listen("tcp", s.cfg.MySQLAddr)
 	if err != nil {
