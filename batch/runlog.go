@@ -1,14 +1,10 @@
 package batch
 
 import (
-	"bufio"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"os"
-	"slices"
-	"sync"
 	"time"
+
+	"github.com/autonews/autonews/logbook"
 )
 
 // Step names a stage of the cycle, in the order they run.
@@ -50,126 +46,52 @@ type RunRecord struct {
 	Error    string    `json:"error,omitempty"`
 }
 
-// RunLog keeps the most recent run records for pipeline_runs and the dashboard. With a
-// file, every change is appended to it as a JSON line, so the record survives restarts.
+// RunLog keeps the most recent run records for pipeline_runs and the dashboard.
 type RunLog struct {
-	mu      sync.Mutex
-	records []RunRecord
-	limit   int
-	file    *os.File
+	book *logbook.Book[runKey, RunRecord]
 }
 
-// NewRunLog keeps at most limit records in memory, dropping the oldest.
-func NewRunLog(limit int) *RunLog { return &RunLog{limit: limit} }
+type runKey struct {
+	run  int64
+	step Step
+}
+
+func keyOf(r RunRecord) runKey { return runKey{r.Run, r.Step} }
+
+// NewRunLog keeps at most limit records in memory only.
+func NewRunLog(limit int) *RunLog { return &RunLog{book: logbook.New(limit, keyOf)} }
 
 // OpenRunLog loads the run log kept in path and appends to it from now on. Runs that were
 // still going when the process stopped are marked interrupted.
 func OpenRunLog(path string, limit int) (*RunLog, error) {
-	l := NewRunLog(limit)
-	if err := l.load(path); err != nil {
-		return nil, fmt.Errorf("run log %s: %w", path, err)
+	book, err := logbook.Open(path, limit, keyOf)
+	if err != nil {
+		return nil, fmt.Errorf("run log: %w", err)
 	}
-	for i, r := range l.records {
+	book.Update(func(r RunRecord) RunRecord {
 		if r.Status == StatusRunning {
-			l.records[i].Status = StatusInterrupted
+			r.Status = StatusInterrupted
 		}
-	}
-	// Rewrite the file compactly: one line per kept record.
-	err := writeFileAtomic(path, func(f *os.File) error {
-		enc := json.NewEncoder(f)
-		for _, r := range l.records {
-			if err := enc.Encode(r); err != nil {
-				return err
-			}
-		}
-		return nil
+		return r
 	})
-	if err != nil {
-		return nil, fmt.Errorf("run log %s: %w", path, err)
-	}
-	if l.file, err = os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0o644); err != nil {
-		return nil, err
-	}
-	return l, nil
-}
-
-func (l *RunLog) load(path string) error {
-	f, err := os.Open(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for sc.Scan() {
-		var r RunRecord
-		if json.Unmarshal(sc.Bytes(), &r) != nil {
-			continue // a line torn by a crash
-		}
-		l.putLocked(r)
-	}
-	return sc.Err()
-}
-
-// Close stops appending to the file.
-func (l *RunLog) Close() error {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.file == nil {
-		return nil
-	}
-	err := l.file.Close()
-	l.file = nil
-	return err
+	return &RunLog{book: book}, nil
 }
 
 // Put inserts or updates the record for (Run, Step). A failure to append to the file is
 // returned; the record is kept in memory either way.
-func (l *RunLog) Put(r RunRecord) error {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.putLocked(r)
-	if l.file == nil {
-		return nil
-	}
-	line, err := json.Marshal(r)
-	if err != nil {
-		return err
-	}
-	_, err = l.file.Write(append(line, '\n'))
-	return err
-}
+func (l *RunLog) Put(r RunRecord) error { return l.book.Put(r) }
 
-func (l *RunLog) putLocked(r RunRecord) {
-	for i := len(l.records) - 1; i >= 0; i-- {
-		if l.records[i].Run == r.Run && l.records[i].Step == r.Step {
-			l.records[i] = r
-			return
-		}
-	}
-	l.records = append(l.records, r)
-	if over := len(l.records) - l.limit; over > 0 {
-		l.records = slices.Delete(l.records, 0, over)
-	}
-}
-
-// Records returns a copy of the kept records, oldest first.
-func (l *RunLog) Records() []RunRecord {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return slices.Clone(l.records)
-}
+// Records returns the kept records, oldest first.
+func (l *RunLog) Records() []RunRecord { return l.book.Records() }
 
 // LastRun is the highest run number recorded, 0 if none.
 func (l *RunLog) LastRun() int64 {
-	l.mu.Lock()
-	defer l.mu.Unlock()
 	var last int64
-	for _, r := range l.records {
+	for _, r := range l.book.Records() {
 		last = max(last, r.Run)
 	}
 	return last
 }
+
+// Close stops appending to the file.
+func (l *RunLog) Close() error { return l.book.Close() }

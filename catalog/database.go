@@ -13,8 +13,9 @@ const DatabaseName = "autonews"
 // Provider is the go-mysql-server database provider: the autonews database and the
 // stored procedures of procedures.go.
 type Provider struct {
-	db    *Database
-	cycle Cycle
+	db     *Database
+	cycle  Cycle
+	status Status
 }
 
 var (
@@ -33,11 +34,13 @@ func NewProvider(src Sources) *Provider {
 		newPipelineRunsTable(src.Cycle),
 		newNewsTable(src.News, src.Writer),
 		newTradesTable(src.Writer),
+		newPipelineLagTable(src.Status),
+		newRejectedMessagesTable(src.Status),
 		newRelevantNewsTable(src.Holdings, src.News),
 	} {
 		db.tables[strings.ToLower(t.Name())] = t
 	}
-	return &Provider{db: db, cycle: src.Cycle}
+	return &Provider{db: db, cycle: src.Cycle, status: src.Status}
 }
 
 // Database implements sql.DatabaseProvider.

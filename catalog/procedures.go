@@ -22,7 +22,33 @@ func (p *Provider) procedures() []sql.ExternalStoredProcedureDetails {
 			},
 			Function: p.runCycle,
 		},
+		{
+			Name: "verify",
+			Schema: sql.Schema{
+				{Name: "user_id", Type: types.Int64},
+				{Name: "symbol", Type: symbolType},
+				{Name: "served_shares", Type: types.Int64},
+				{Name: "recomputed_shares", Type: types.Int64},
+				{Name: "difference", Type: types.Int64},
+			},
+			Function: p.verify,
+			ReadOnly: true,
+		},
 	}
+}
+
+// verify recomputes holdings from the master dataset and returns one row per position
+// where what is served differs; no rows when all is well.
+func (p *Provider) verify(ctx *sql.Context) (sql.RowIter, error) {
+	diffs, err := p.status.Verify(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rows := make([]sql.Row, len(diffs))
+	for i, d := range diffs {
+		rows[i] = sql.Row{d.UserID, d.Symbol, d.Served, d.Recomputed, d.Served - d.Recomputed}
+	}
+	return sql.RowsToRowIter(rows...), nil
 }
 
 // runCycle runs one batch cycle and returns when it ends, with its epoch and outcome.

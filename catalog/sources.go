@@ -28,4 +28,5 @@ type Sources struct {
 	Cycle    Cycle
 	News     *news.Index
 	Writer   Writer
+	Status   Status
 }

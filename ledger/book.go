@@ -66,6 +66,17 @@ func addShares(a, b int64) (sum int64, ok bool) {
 	return sum, true
 }
 
+// Adjust changes a position without a trade. Only fault-injection hooks use it: every
+// real change goes through Apply.
+func (b *Book) Adjust(userID int64, symbol string, shares int64) {
+	account := b.accounts[userID]
+	if account == nil {
+		account = map[string]int64{}
+		b.accounts[userID] = account
+	}
+	account[symbol] += shares
+}
+
 // Applied is the number of trades applied.
 func (b *Book) Applied() int64 { return b.applied }
 

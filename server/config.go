@@ -41,6 +41,9 @@ type Config struct {
 	// CompaniesFile, if set, is a company list (the columns of the S&P 500 list) used
 	// instead of the one shipped inside the binary.
 	CompaniesFile string
+	// RejectedRetention is how many rejected messages rejected_messages keeps, across
+	// restarts. Default 100,000.
+	RejectedRetention int
 	// KafkaSyncWrites fsyncs every produced batch of the embedded broker. Default off:
 	// records written before a process crash survive in the page cache either way.
 	KafkaSyncWrites bool
@@ -63,6 +66,7 @@ func DefaultConfig() Config {
 		ArchiveFlushInterval: 5 * time.Second,
 		DedupWindow:          1_000_000,
 		RelevanceThreshold:   news.DefaultRelevanceThreshold,
+		RejectedRetention:    100_000,
 	}
 }
 
@@ -88,6 +92,9 @@ func (c Config) Validate() error {
 	}
 	if c.RelevanceThreshold < 0 || c.RelevanceThreshold > 1 {
 		errs = append(errs, fmt.Errorf("--relevance-threshold %v must be between 0 and 1", c.RelevanceThreshold))
+	}
+	if c.RejectedRetention < 1 {
+		errs = append(errs, fmt.Errorf("--rejected-retention %d must be at least 1", c.RejectedRetention))
 	}
 	if c.ArchiveFlushInterval <= 0 {
 		errs = append(errs, fmt.Errorf("archive flush interval %s must be positive", c.ArchiveFlushInterval))

@@ -46,6 +46,7 @@ type Server struct {
 	newsIndex    *news.Index
 	coordinator  *batch.Coordinator
 	runs         *batch.RunLog
+	rejections   *speed.Rejections
 	mysql        *gms.Server
 	mysqlAddr    net.Addr
 
@@ -99,6 +100,9 @@ func Start(cfg Config) (_ *Server, err error) {
 	if err != nil {
 		return nil, err
 	}
+	if s.rejections, err = speed.OpenRejections(filepath.Join(cfg.DataDir, "rejected_messages.jsonl"), cfg.RejectedRetention); err != nil {
+		return nil, err
+	}
 	kafkaOpts := s.clientOpts()
 	s.archiver, err = batch.NewArchiver(master, batch.TradeCodec, batch.ArchiverConfig{
 		Partitions: partitions[message.TradesTopic], ClientOpts: kafkaOpts, FlushInterval: cfg.ArchiveFlushInterval, Logger: s.log.With("component", "archiver"),
@@ -115,12 +119,15 @@ func Start(cfg Config) (_ *Server, err error) {
 	if s.newsIndex, err = loadNews(master, matcher, s.log); err != nil {
 		return nil, err
 	}
-	s.newsFeed = speed.NewNewsFeed(s.newsIndex, speed.NewsConfig{Start: s.newsArchiver.Archived(), ClientOpts: kafkaOpts, Logger: s.log.With("component", "news")})
+	s.newsFeed = speed.NewNewsFeed(s.newsIndex, speed.NewsConfig{
+		Start: s.newsArchiver.Archived(), ClientOpts: kafkaOpts, OnReject: s.reject, Logger: s.log.With("component", "news"),
+	})
 	if err := s.checkLog(snap.Cut, s.archiver.Archived()); err != nil {
 		return nil, err
 	}
 	s.speed = speed.New(speed.Config{
-		Partitions: partitions[message.TradesTopic], ClientOpts: kafkaOpts, DedupWindow: cfg.DedupWindow, Logger: s.log.With("component", "speed"),
+		Partitions: partitions[message.TradesTopic], ClientOpts: kafkaOpts, DedupWindow: cfg.DedupWindow, OnReject: s.reject,
+		Logger: s.log.With("component", "speed"),
 	}, snap)
 	runs, err := batch.OpenRunLog(filepath.Join(cfg.DataDir, "pipeline_runs.jsonl"), 1000)
 	if err != nil {
@@ -258,7 +265,7 @@ func loadSnapshot(store *batch.Store, log *slog.Logger) (*ledger.Snapshot, error
 
 func (s *Server) serveMySQL() error {
 	logrus.SetLevel(logrus.ErrorLevel) // go-mysql-server logs every connection, and warns of features we do not serve
-	engine := catalog.NewEngine(catalog.Sources{Holdings: s.speed, Cycle: s.coordinator, News: s.newsIndex, Writer: s},
+	engine := catalog.NewEngine(catalog.Sources{Holdings: s.speed, Cycle: s.coordinator, News: s.newsIndex, Writer: s, Status: s},
 		catalog.EngineOptions{GenericPlans: s.cfg.GenericPlans})
 	ln, err := net.Listen("tcp", s.cfg.MySQLAddr)
 	if err != nil {
@@ -326,6 +333,9 @@ func (s *Server) Close() error {
 		}
 		if s.runs != nil {
 			s.runs.Close()
+		}
+		if s.rejections != nil {
+			s.rejections.Close()
 		}
 		if s.client != nil {
 			s.client.Close()

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -102,7 +103,9 @@ func (l *Layer) apply(fetches kgo.Fetches) {
 	l.mu.Lock()
 	var rejections []Rejection
 	newPrices := map[string]ledger.PriceMark{}
+	stamps := map[int32]time.Time{}
 	fetches.EachRecord(func(r *kgo.Record) {
+		stamps[r.Partition] = r.Timestamp
 		if reason := l.applyRecordLocked(r, newPrices); reason != "" {
 			rejections = append(rejections, Rejection{Topic: r.Topic, Partition: r.Partition, Offset: r.Offset,
 				ReceivedAt: time.Now().UTC(), Reason: reason, Payload: r.Value})
@@ -113,7 +116,7 @@ func (l *Layer) apply(fetches kgo.Fetches) {
 	}
 	applied := l.applied.Clone()
 	l.mu.Unlock()
-	l.tracker.publish(applied)
+	l.tracker.publish(applied, stamps)
 	for _, rej := range rejections {
 		l.rejected.Add(1)
 		l.cfg.Logger.Warn("trade rejected", "partition", rej.Partition, "offset", rej.Offset, "reason", rej.Reason)
@@ -200,6 +203,25 @@ func (l *Layer) Holdings(lo, hi int64) ledger.View {
 
 // Applied returns the next offset to apply per partition.
 func (l *Layer) Applied() ledger.Cut { return l.tracker.get().Clone() }
+
+// LastApplied returns the timestamp of the last record applied per partition.
+func (l *Layer) LastApplied() map[int32]time.Time { return l.tracker.lastStamps() }
+
+// Served returns what holdings serve for every user, and the offsets it holds, taken at
+// one moment: what a recomputation from the log up to those offsets must equal.
+func (l *Layer) Served() (ledger.View, ledger.Cut) {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	return ledger.View{Snapshot: l.snapshot, Delta: l.active.book.Holdings(math.MinInt64, math.MaxInt64), Prices: l.prices}, l.applied.Clone()
+}
+
+// InjectDelta adds shares to a position of the active delta without a trade: a fault
+// injection hook for tests of verify and of the self-correction of the next cycle.
+func (l *Layer) InjectDelta(userID int64, symbol string, shares int64) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.active.book.Adjust(userID, symbol, shares)
+}
 
 // WaitApplied returns once every partition is applied up to target, or ctx ends.
 func (l *Layer) WaitApplied(ctx context.Context, target ledger.Cut) error {

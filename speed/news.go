@@ -49,10 +49,12 @@ func (f *NewsFeed) Run(ctx context.Context) error {
 }
 
 func (f *NewsFeed) apply(fetches kgo.Fetches) {
+	stamps := map[int32]time.Time{}
 	fetches.EachRecord(func(r *kgo.Record) {
 		if r.Offset < f.applied[r.Partition] {
 			return
 		}
+		stamps[r.Partition] = r.Timestamp
 		f.applied[r.Partition] = r.Offset + 1
 		n, err := message.DecodeNews(r.Key, r.Value)
 		if err != nil {
@@ -69,11 +71,14 @@ func (f *NewsFeed) apply(fetches kgo.Fetches) {
 			f.duplicates.Add(1)
 		}
 	})
-	f.tracker.publish(f.applied.Clone())
+	f.tracker.publish(f.applied.Clone(), stamps)
 }
 
 // Applied returns the next offset to apply per partition.
 func (f *NewsFeed) Applied() ledger.Cut { return f.tracker.get().Clone() }
+
+// LastApplied returns the timestamp of the last record applied per partition.
+func (f *NewsFeed) LastApplied() map[int32]time.Time { return f.tracker.lastStamps() }
 
 // WaitApplied returns once every partition is applied up to target, or ctx ends.
 func (f *NewsFeed) WaitApplied(ctx context.Context, target ledger.Cut) error {

@@ -3,7 +3,9 @@ package speed
 import (
 	"context"
 	"fmt"
+	"maps"
 	"sync"
+	"time"
 
 	"github.com/autonews/autonews/ledger"
 )
@@ -13,20 +15,32 @@ import (
 type offsetTracker struct {
 	mu      sync.Mutex
 	offsets ledger.Cut
-	moved   chan struct{} // closed and replaced whenever offsets move
+	// stamps holds, per partition, the timestamp of the last record applied.
+	stamps map[int32]time.Time
+	moved  chan struct{} // closed and replaced whenever offsets move
 }
 
 func newOffsetTracker(start ledger.Cut) *offsetTracker {
-	return &offsetTracker{offsets: start.Clone(), moved: make(chan struct{})}
+	return &offsetTracker{offsets: start.Clone(), stamps: map[int32]time.Time{}, moved: make(chan struct{})}
 }
 
-// publish records the applied offsets.
-func (t *offsetTracker) publish(offsets ledger.Cut) {
+// publish records the applied offsets and the timestamps of the records applied last.
+func (t *offsetTracker) publish(offsets ledger.Cut, stamps map[int32]time.Time) {
 	t.mu.Lock()
 	t.offsets = offsets
+	for p, ts := range stamps {
+		t.stamps[p] = ts
+	}
 	close(t.moved)
 	t.moved = make(chan struct{})
 	t.mu.Unlock()
+}
+
+// lastStamps returns the timestamp of the last record applied per partition.
+func (t *offsetTracker) lastStamps() map[int32]time.Time {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return maps.Clone(t.stamps)
 }
 
 // get returns the applied offsets; the cut must not be modified.

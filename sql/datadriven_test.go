@@ -22,6 +22,7 @@ import (
 //	cycle-release                         lets the held run finish, prints the outcome
 //	cycle-fail step=<step>                makes every attempt of <step> fail ("none" heals)
 //	restart                               stops the server cleanly and starts it again
+//	inject-delta user=U symbol=S shares=N  corrupts the active delta (a fault hook)
 func TestSQL(t *testing.T) {
 	for _, plans := range []string{"autonews", "generic"} {
 		t.Run("plans="+plans, func(t *testing.T) {
@@ -80,6 +81,14 @@ func runScript(t *testing.T, path string, h *harness) {
 			case "cycle-release":
 				close(h.releaseLater)
 				return <-pending + "\n"
+			case "inject-delta":
+				var user, shares int64
+				var symbol string
+				d.ScanArgs(t, "user", &user)
+				d.ScanArgs(t, "symbol", &symbol)
+				d.ScanArgs(t, "shares", &shares)
+				h.srv.Speed().InjectDelta(user, symbol, shares)
+				return "ok\n"
 			case "restart":
 				h.restart()
 				return "ok\n"
