@@ -52,8 +52,10 @@ type CoordinatorConfig struct {
 	TrimLog func(context.Context, ledger.Cut) error
 	// BeforeStep, if set, runs before each step; tests use it to hold a run open.
 	BeforeStep func(ctx context.Context, run int64, step Step) error
-	Runs       *RunLog
-	Logger     *slog.Logger
+	// OnRunEnd, if set, is told the outcome of every run (for metrics).
+	OnRunEnd func(RunResult)
+	Runs     *RunLog
+	Logger   *slog.Logger
 }
 
 func (c *CoordinatorConfig) setDefaults() {
@@ -175,7 +177,11 @@ func (c *Coordinator) RunOnce(ctx context.Context) RunResult {
 			"trades", cy.stats.Applied, "positions", cy.snap.Len(), "elapsed", runRec.Finished.Sub(start))
 	}
 	c.record(runRec)
-	return RunResult{Run: cy.run, Epoch: cy.epoch, Status: runRec.Status, Err: err, Elapsed: runRec.Finished.Sub(start)}
+	res := RunResult{Run: cy.run, Epoch: cy.epoch, Status: runRec.Status, Err: err, Elapsed: runRec.Finished.Sub(start)}
+	if c.cfg.OnRunEnd != nil {
+		c.cfg.OnRunEnd(res)
+	}
+	return res
 }
 
 func (c *Coordinator) runSteps(ctx context.Context, cy *cycle) error {

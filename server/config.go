@@ -27,6 +27,8 @@ type Config struct {
 	TradesPartitions int
 	// MySQLAddr is where the MySQL protocol is served. Default 127.0.0.1:3306.
 	MySQLAddr string
+	// HTTPAddr is where /metrics, /healthz and /readyz are served. Default 127.0.0.1:8080.
+	HTTPAddr string
 	// CycleInterval is the least time between automatic batch cycles; 0 turns them off.
 	// Default 1m.
 	CycleInterval time.Duration
@@ -62,6 +64,7 @@ func DefaultConfig() Config {
 		KafkaAddr:            "127.0.0.1:9092",
 		TradesPartitions:     4,
 		MySQLAddr:            "127.0.0.1:3306",
+		HTTPAddr:             "127.0.0.1:8080",
 		CycleInterval:        time.Minute,
 		ArchiveFlushInterval: 5 * time.Second,
 		DedupWindow:          1_000_000,
@@ -82,6 +85,9 @@ func (c Config) Validate() error {
 		}
 	}
 	if err := checkLoopback("--mysql-addr", c.MySQLAddr); err != nil {
+		errs = append(errs, err)
+	}
+	if err := checkLoopback("--http-addr", c.HTTPAddr); err != nil {
 		errs = append(errs, err)
 	}
 	if c.TradesPartitions < 1 || c.TradesPartitions > 1024 {

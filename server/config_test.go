@@ -44,7 +44,7 @@ func TestValidateSaysWhatToChange(t *testing.T) {
 func TestDataDirectoryIsLockedAgainstASecondServer(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.DataDir = t.TempDir()
-	cfg.KafkaAddr, cfg.MySQLAddr, cfg.CycleInterval = "127.0.0.1:0", "127.0.0.1:0", 0
+	cfg.KafkaAddr, cfg.MySQLAddr, cfg.HTTPAddr, cfg.CycleInterval = "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0", 0
 	first, err := Start(cfg)
 	if err != nil {
 		t.Fatal(err)

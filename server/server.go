@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	gms "github.com/dolthub/go-mysql-server/server"
@@ -49,6 +51,11 @@ type Server struct {
 	rejections   *speed.Rejections
 	mysql        *gms.Server
 	mysqlAddr    net.Addr
+	http         *http.Server
+	httpAddr     net.Addr
+	metrics      *metrics
+	// notReady holds why /readyz fails, nil once ready.
+	notReady atomic.Pointer[string]
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -66,6 +73,8 @@ func Start(cfg Config) (_ *Server, err error) {
 		cfg.Logger = slog.Default()
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, errs: make(chan error, 8)}
+	starting := "starting"
+	s.notReady.Store(&starting)
 	defer func() {
 		if err != nil {
 			s.Close()
@@ -139,6 +148,7 @@ func Start(cfg Config) (_ *Server, err error) {
 		Interval:   cfg.CycleInterval,
 		LogEnd:     func(ctx context.Context) (ledger.Cut, error) { return logEnd(ctx, s.admin, message.TradesTopic) },
 		BeforeStep: cfg.BeforeStep,
+		OnRunEnd:   func(r batch.RunResult) { s.metrics.observeRun(r) },
 		Logger:     s.log.With("component", "cycle"),
 	}
 	if s.broker != nil {
@@ -151,20 +161,27 @@ func Start(cfg Config) (_ *Server, err error) {
 	}
 	s.coordinator = batch.NewCoordinator(coordCfg, master, s.archiver, store, s.speed, snap)
 
+	s.metrics = newMetrics(s)
 	ctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
+	if err := s.serveHTTP(); err != nil {
+		return nil, err
+	}
 	s.goRun("archiver", func() error { return s.archiver.Run(ctx) })
 	s.goRun("news archiver", func() error { return s.newsArchiver.Run(ctx) })
 	s.goRun("speed layer", func() error { return s.speed.Run(ctx) })
 	s.goRun("news feed", func() error { return s.newsFeed.Run(ctx) })
 	s.goRun("cycle", func() error { return s.coordinator.Run(ctx) })
+	catchingUp := "catching up with the log"
+	s.notReady.Store(&catchingUp)
 	if err := s.catchUp(ctx); err != nil {
 		return nil, err
 	}
+	s.notReady.Store(nil)
 	if err := s.serveMySQL(); err != nil {
 		return nil, err
 	}
-	s.log.Info("autonews serving", "mysql", s.MySQLAddr(), "kafka", s.KafkaAddr(), "data_dir", cfg.DataDir,
+	s.log.Info("autonews serving", "mysql", s.MySQLAddr(), "kafka", s.KafkaAddr(), "http", s.HTTPAddr(), "data_dir", cfg.DataDir,
 		"epoch", snap.Epoch, "cut", snap.Cut.String())
 	return s, nil
 }
@@ -272,7 +289,7 @@ func (s *Server) serveMySQL() error {
 		return fmt.Errorf("mysql listener on %s: %w (is another server using the port? choose one with --mysql-addr)", s.cfg.MySQLAddr, err)
 	}
 	srv, err := gms.NewServer(gms.Config{Protocol: "tcp", Address: ln.Addr().String(), Listener: ln, Version: "8.0.33-AutoNews"},
-		engine, sql.NewContext, s.newSession, nil)
+		engine, sql.NewContext, s.newSession, s.metrics)
 	if err != nil {
 		ln.Close()
 		return fmt.Errorf("mysql server: %w", err)
@@ -323,6 +340,7 @@ func (s *Server) Close() error {
 		if s.mysql != nil {
 			s.mysql.Close()
 		}
+		s.closeHTTP()
 		if s.cancel != nil {
 			s.cancel()
 		}

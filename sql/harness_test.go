@@ -55,6 +55,7 @@ func (h *harness) start() {
 	cfg.DataDir = h.dataDir
 	cfg.KafkaAddr = "127.0.0.1:0"
 	cfg.MySQLAddr = "127.0.0.1:0"
+	cfg.HTTPAddr = "127.0.0.1:0"
 	cfg.CycleInterval = 0
 	cfg.ArchiveFlushInterval = 100 * time.Millisecond
 	cfg.BeforeStep = h.hold.beforeStep

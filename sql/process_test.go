@@ -38,6 +38,7 @@ type process struct {
 	dataDir   string
 	kafkaAddr string
 	mysqlAddr string
+	httpAddr  string
 	extra     []string
 	cmd       *exec.Cmd
 	logPath   string
@@ -46,7 +47,7 @@ type process struct {
 
 func newProcess(t testing.TB, extra ...string) *process {
 	t.Helper()
-	p := &process{t: t, dataDir: t.TempDir(), kafkaAddr: freeAddr(t), mysqlAddr: freeAddr(t), extra: extra}
+	p := &process{t: t, dataDir: t.TempDir(), kafkaAddr: freeAddr(t), mysqlAddr: freeAddr(t), httpAddr: freeAddr(t), extra: extra}
 	p.logPath = filepath.Join(p.dataDir, "..", "process.log")
 	t.Cleanup(func() {
 		if p.cmd != nil {
@@ -80,7 +81,7 @@ func tail(s string, n int) string {
 // start runs `autonews serve` and waits until it answers a query.
 func (p *process) start() {
 	p.t.Helper()
-	p.run(append([]string{"serve", "--data-dir", p.dataDir, "--kafka-addr", p.kafkaAddr, "--mysql-addr", p.mysqlAddr}, p.extra...))
+	p.run(append([]string{"serve", "--data-dir", p.dataDir, "--kafka-addr", p.kafkaAddr, "--mysql-addr", p.mysqlAddr, "--http-addr", p.httpAddr}, p.extra...))
 	var err error
 	p.db, err = gosql.Open("mysql", "root@tcp("+p.mysqlAddr+")/autonews")
 	if err != nil {

@@ -19,6 +19,7 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	brokers := fs.String("brokers", "", "comma-separated seed brokers of an existing Kafka cluster; nothing is embedded then")
 	fs.IntVar(&cfg.TradesPartitions, "trades-partitions", cfg.TradesPartitions, "partitions of the trades topic when it is created")
 	fs.StringVar(&cfg.MySQLAddr, "mysql-addr", cfg.MySQLAddr, "listen address of the MySQL protocol")
+	fs.StringVar(&cfg.HTTPAddr, "http-addr", cfg.HTTPAddr, "listen address of /metrics, /healthz, /readyz and the dashboard")
 	fs.DurationVar(&cfg.CycleInterval, "cycle-interval", cfg.CycleInterval, "least time between automatic batch cycles; 0 turns them off")
 	fs.DurationVar(&cfg.ArchiveFlushInterval, "archive-flush-interval", cfg.ArchiveFlushInterval, "how long a consumed trade may wait to be archived")
 	fs.IntVar(&cfg.DedupWindow, "dedup-window", cfg.DedupWindow, "recent trade ids the speed layer remembers to apply a redelivered trade once")
