@@ -10,6 +10,10 @@ import (
 // DatabaseName is the one database AutoNews serves.
 const DatabaseName = "autonews"
 
+// defaultCollation of every text column: binary comparison, like ticker symbols and ids
+// need, under a name MySQL and MariaDB clients both know.
+const defaultCollation = sql.Collation_utf8mb4_bin
+
 // Provider is the go-mysql-server database provider: the autonews database and the
 // stored procedures of procedures.go.
 type Provider struct {
@@ -25,7 +29,7 @@ var (
 
 // NewProvider returns a provider serving src.
 func NewProvider(src Sources) *Provider {
-	registerThresholdVariable()
+	registerSystemVariables()
 	db := &Database{tables: map[string]sql.Table{}}
 	for _, t := range []sql.Table{
 		newHoldingsTable(src.Holdings, unionLayers),

@@ -25,7 +25,7 @@ var layerTableNames = map[layers]string{
 	deltaLayer:  "holdings_delta",
 }
 
-var symbolType = types.MustCreateString(query.Type_VARCHAR, 12, sql.Collation_Default)
+var symbolType = types.MustCreateString(query.Type_VARCHAR, 12, defaultCollation)
 
 func holdingsSchema(table string, layer layers) sql.Schema {
 	schema := sql.Schema{
@@ -68,7 +68,7 @@ func newHoldingsTable(src HoldingsSource, layer layers) *holdingsTable {
 func (t *holdingsTable) Name() string               { return t.name }
 func (t *holdingsTable) String() string             { return t.name }
 func (t *holdingsTable) Schema() sql.Schema         { return t.schema }
-func (t *holdingsTable) Collation() sql.CollationID { return sql.Collation_Default }
+func (t *holdingsTable) Collation() sql.CollationID { return defaultCollation }
 func (t *holdingsTable) PreciseMatch() bool         { return true }
 func (t *holdingsTable) Partitions(*sql.Context) (sql.PartitionIter, error) {
 	return sql.PartitionsToPartitionIter(scanPartition{}), nil

@@ -11,8 +11,8 @@ import (
 )
 
 var (
-	newsIDType  = types.MustCreateString(query.Type_VARCHAR, 128, sql.Collation_Default)
-	sourceType  = types.MustCreateString(query.Type_VARCHAR, 128, sql.Collation_Default)
+	newsIDType  = types.MustCreateString(query.Type_VARCHAR, 128, defaultCollation)
+	sourceType  = types.MustCreateString(query.Type_VARCHAR, 128, defaultCollation)
 	newsTableID = "news"
 )
 
@@ -40,7 +40,7 @@ func newNewsTable(index *news.Index, w Writer) *newsTable {
 func (t *newsTable) Name() string               { return newsTableID }
 func (t *newsTable) String() string             { return newsTableID }
 func (t *newsTable) Schema() sql.Schema         { return t.schema }
-func (t *newsTable) Collation() sql.CollationID { return sql.Collation_Default }
+func (t *newsTable) Collation() sql.CollationID { return defaultCollation }
 func (t *newsTable) Partitions(*sql.Context) (sql.PartitionIter, error) {
 	return sql.PartitionsToPartitionIter(scanPartition{}), nil
 }

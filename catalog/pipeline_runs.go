@@ -12,7 +12,7 @@ import (
 
 var (
 	datetime6 = types.MustCreateDatetimeType(query.Type_DATETIME, 6)
-	shortText = types.MustCreateString(query.Type_VARCHAR, 32, sql.Collation_Default)
+	shortText = types.MustCreateString(query.Type_VARCHAR, 32, defaultCollation)
 )
 
 // pipelineRunsTable lists recent cycle runs and their steps, one row each.
@@ -42,7 +42,7 @@ func newPipelineRunsTable(cycle Cycle) *pipelineRunsTable {
 func (t *pipelineRunsTable) Name() string               { return pipelineRunsName }
 func (t *pipelineRunsTable) String() string             { return pipelineRunsName }
 func (t *pipelineRunsTable) Schema() sql.Schema         { return t.schema }
-func (t *pipelineRunsTable) Collation() sql.CollationID { return sql.Collation_Default }
+func (t *pipelineRunsTable) Collation() sql.CollationID { return defaultCollation }
 func (t *pipelineRunsTable) Partitions(*sql.Context) (sql.PartitionIter, error) {
 	return sql.PartitionsToPartitionIter(scanPartition{}), nil
 }

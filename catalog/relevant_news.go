@@ -16,19 +16,29 @@ import (
 // SET autonews_relevance_threshold = 0.05.
 const ThresholdVariable = "autonews_relevance_threshold"
 
-var registerThreshold sync.Once
+var registerVariables sync.Once
 
-// registerThresholdVariable makes the threshold a MySQL system variable, settable per
-// session. The server sets each session's value from its own default when it opens.
-func registerThresholdVariable() {
-	registerThreshold.Do(func() {
-		sql.SystemVariables.AddSystemVariables([]sql.SystemVariable{&sql.MysqlSystemVariable{
-			Name:    ThresholdVariable,
-			Scope:   sql.GetMysqlScope(sql.SystemVariableScope_Both),
-			Dynamic: true,
-			Type:    types.NewSystemDoubleType(ThresholdVariable, 0, 1),
-			Default: news.DefaultRelevanceThreshold,
-		}})
+// Version is what @@version reports: the MySQL version whose protocol AutoNews speaks.
+const Version = "8.0.31-AutoNews"
+
+// registerSystemVariables makes the threshold a MySQL system variable, settable per
+// session (the server sets each session's value from its own default when it opens), and
+// names AutoNews in @@version and @@version_comment.
+func registerSystemVariables() {
+	registerVariables.Do(func() {
+		global := sql.GetMysqlScope(sql.SystemVariableScope_Global)
+		sql.SystemVariables.AddSystemVariables([]sql.SystemVariable{
+			&sql.MysqlSystemVariable{
+				Name:    ThresholdVariable,
+				Scope:   sql.GetMysqlScope(sql.SystemVariableScope_Both),
+				Dynamic: true,
+				Type:    types.NewSystemDoubleType(ThresholdVariable, 0, 1),
+				Default: news.DefaultRelevanceThreshold,
+			},
+			&sql.MysqlSystemVariable{Name: "version_comment", Scope: global, Type: types.NewSystemStringType("version_comment"),
+				Default: "AutoNews, a MySQL-compatible streaming database of holdings and relevant news"},
+			&sql.MysqlSystemVariable{Name: "version", Scope: global, Type: types.NewSystemStringType("version"), Default: Version},
+		})
 	})
 }
 
@@ -80,7 +90,7 @@ func newRelevantNewsTable(holdings HoldingsSource, index *news.Index) *relevantN
 func (t *relevantNewsTable) Name() string               { return relevantNewsName }
 func (t *relevantNewsTable) String() string             { return relevantNewsName }
 func (t *relevantNewsTable) Schema() sql.Schema         { return t.schema }
-func (t *relevantNewsTable) Collation() sql.CollationID { return sql.Collation_Default }
+func (t *relevantNewsTable) Collation() sql.CollationID { return defaultCollation }
 func (t *relevantNewsTable) PreciseMatch() bool         { return true }
 func (t *relevantNewsTable) Partitions(*sql.Context) (sql.PartitionIter, error) {
 	return sql.PartitionsToPartitionIter(scanPartition{}), nil

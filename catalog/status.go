@@ -46,7 +46,7 @@ var _ sql.Table = (*staticTable)(nil)
 func (t *staticTable) Name() string               { return t.name }
 func (t *staticTable) String() string             { return t.name }
 func (t *staticTable) Schema() sql.Schema         { return t.schema }
-func (t *staticTable) Collation() sql.CollationID { return sql.Collation_Default }
+func (t *staticTable) Collation() sql.CollationID { return defaultCollation }
 func (t *staticTable) Partitions(*sql.Context) (sql.PartitionIter, error) {
 	return sql.PartitionsToPartitionIter(scanPartition{}), nil
 }

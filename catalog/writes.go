@@ -87,7 +87,7 @@ var _ sql.InsertableTable = (*tradesTable)(nil)
 func (t *tradesTable) Name() string               { return t.table }
 func (t *tradesTable) String() string             { return t.table }
 func (t *tradesTable) Schema() sql.Schema         { return t.schema }
-func (t *tradesTable) Collation() sql.CollationID { return sql.Collation_Default }
+func (t *tradesTable) Collation() sql.CollationID { return defaultCollation }
 func (t *tradesTable) Partitions(*sql.Context) (sql.PartitionIter, error) {
 	return sql.PartitionsToPartitionIter(scanPartition{}), nil
 }
@@ -99,10 +99,10 @@ func newTradesTable(w Writer) *tradesTable {
 	const name = "trades"
 	return &tradesTable{
 		schema: sql.Schema{
-			{Name: "trade_id", Type: types.MustCreateString(query.Type_VARCHAR, message.MaxTradeIDLen, sql.Collation_Default), Nullable: true, Source: name},
+			{Name: "trade_id", Type: types.MustCreateString(query.Type_VARCHAR, message.MaxTradeIDLen, defaultCollation), Nullable: true, Source: name},
 			{Name: "user_id", Type: types.Int64, Source: name},
 			{Name: "symbol", Type: symbolType, Source: name},
-			{Name: "side", Type: types.MustCreateString(query.Type_VARCHAR, 4, sql.Collation_Default), Source: name},
+			{Name: "side", Type: types.MustCreateString(query.Type_VARCHAR, 4, defaultCollation), Source: name},
 			{Name: "quantity", Type: types.Int64, Source: name},
 			{Name: "price", Type: types.Float64, Source: name},
 			{Name: "ts", Type: datetime6, Nullable: true, Source: name},

@@ -27,6 +27,14 @@ type Config struct {
 	TradesPartitions int
 	// MySQLAddr is where the MySQL protocol is served. Default 127.0.0.1:3306.
 	MySQLAddr string
+	// MySQLUser is the admin account. Default root.
+	MySQLUser string
+	// MySQLPassword is the admin account's password. Default empty: with no password and
+	// no read-only account, logins are not checked, and only loopback may be listened on.
+	MySQLPassword string
+	// MySQLReadonlyUser, if set, is an account that may only read, for BI tools.
+	MySQLReadonlyUser     string
+	MySQLReadonlyPassword string
 	// HTTPAddr is where /metrics, /healthz and /readyz are served. Default 127.0.0.1:8080.
 	HTTPAddr string
 	// CycleInterval is the least time between automatic batch cycles; 0 turns them off.
@@ -64,6 +72,7 @@ func DefaultConfig() Config {
 		KafkaAddr:            "127.0.0.1:9092",
 		TradesPartitions:     4,
 		MySQLAddr:            "127.0.0.1:3306",
+		MySQLUser:            "root",
 		HTTPAddr:             "127.0.0.1:8080",
 		CycleInterval:        time.Minute,
 		ArchiveFlushInterval: 5 * time.Second,
@@ -84,11 +93,25 @@ func (c Config) Validate() error {
 			errs = append(errs, err)
 		}
 	}
-	if err := checkLoopback("--mysql-addr", c.MySQLAddr); err != nil {
-		errs = append(errs, err)
+	if c.MySQLPassword == "" {
+		// Beyond loopback, anyone who can reach the port could log in and write.
+		if err := checkLoopback("--mysql-addr", c.MySQLAddr); err != nil {
+			errs = append(errs, err)
+		}
+		if err := checkLoopback("--http-addr", c.HTTPAddr); err != nil {
+			errs = append(errs, err)
+		}
+	} else if _, _, err := net.SplitHostPort(c.MySQLAddr); err != nil {
+		errs = append(errs, fmt.Errorf("--mysql-addr %q is not host:port: %v", c.MySQLAddr, err))
 	}
-	if err := checkLoopback("--http-addr", c.HTTPAddr); err != nil {
-		errs = append(errs, err)
+	if c.MySQLUser == "" {
+		errs = append(errs, errors.New("--mysql-user is empty: name the admin account"))
+	}
+	if c.MySQLReadonlyUser != "" && c.MySQLReadonlyPassword == "" {
+		errs = append(errs, errors.New("--mysql-readonly-user needs --mysql-readonly-password"))
+	}
+	if c.MySQLReadonlyUser != "" && c.MySQLReadonlyUser == c.MySQLUser {
+		errs = append(errs, errors.New("--mysql-readonly-user must differ from --mysql-user"))
 	}
 	if c.TradesPartitions < 1 || c.TradesPartitions > 1024 {
 		errs = append(errs, fmt.Errorf("--trades-partitions %d must be between 1 and 1024", c.TradesPartitions))
@@ -109,7 +132,7 @@ func (c Config) Validate() error {
 }
 
 // checkLoopback accepts host:port addresses on the loopback interface. Listening beyond
-// loopback needs accounts with passwords, which this build does not configure.
+// loopback needs an admin password.
 func checkLoopback(flag, addr string) error {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
@@ -120,7 +143,7 @@ func checkLoopback(flag, addr string) error {
 	}
 	ip := net.ParseIP(host)
 	if ip == nil || !ip.IsLoopback() {
-		return fmt.Errorf("%s %q is not a loopback address: AutoNews listens beyond loopback only with a password, so use 127.0.0.1", flag, addr)
+		return fmt.Errorf("%s %q is not a loopback address: AutoNews listens beyond loopback only with an admin password (set --mysql-password) or use 127.0.0.1", flag, addr)
 	}
 	return nil
 }

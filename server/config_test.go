@@ -24,6 +24,9 @@ func TestValidateSaysWhatToChange(t *testing.T) {
 		{"address without port", func(c *Config) { c.MySQLAddr = "127.0.0.1" }, "not host:port"},
 		{"no partitions", func(c *Config) { c.TradesPartitions = 0 }, "--trades-partitions"},
 		{"negative interval", func(c *Config) { c.CycleInterval = -time.Second }, "--cycle-interval"},
+		{"http beyond loopback", func(c *Config) { c.HTTPAddr = "0.0.0.0:8080" }, "--mysql-password"},
+		{"read-only user without password", func(c *Config) { c.MySQLReadonlyUser = "bi" }, "--mysql-readonly-password"},
+		{"threshold above one", func(c *Config) { c.RelevanceThreshold = 1.5 }, "--relevance-threshold"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := DefaultConfig()
@@ -35,6 +38,11 @@ func TestValidateSaysWhatToChange(t *testing.T) {
 		})
 	}
 	cfg := DefaultConfig()
+	cfg.MySQLAddr, cfg.MySQLPassword = "0.0.0.0:3306", "s3cret"
+	if err := cfg.Validate(); err != nil {
+		t.Fatalf("with a password, any address: %v", err)
+	}
+	cfg = DefaultConfig()
 	cfg.Brokers, cfg.KafkaAddr = []string{"kafka-1:9092"}, "bogus"
 	if err := cfg.Validate(); err != nil {
 		t.Fatalf("the embedded broker's address does not matter with --brokers: %v", err)

@@ -284,12 +284,15 @@ func (s *Server) serveMySQL() error {
 	logrus.SetLevel(logrus.ErrorLevel) // go-mysql-server logs every connection, and warns of features we do not serve
 	engine := catalog.NewEngine(catalog.Sources{Holdings: s.speed, Cycle: s.coordinator, News: s.newsIndex, Writer: s, Status: s},
 		catalog.EngineOptions{GenericPlans: s.cfg.GenericPlans})
+	if err := setUpAccounts(engine, s.cfg); err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", s.cfg.MySQLAddr)
 	if err != nil {
 		return fmt.Errorf("mysql listener on %s: %w (is another server using the port? choose one with --mysql-addr)", s.cfg.MySQLAddr, err)
 	}
-	srv, err := gms.NewServer(gms.Config{Protocol: "tcp", Address: ln.Addr().String(), Listener: ln, Version: "8.0.33-AutoNews"},
-		engine, sql.NewContext, s.newSession, s.metrics)
+	srv, err := gms.NewServerWithHandler(gms.Config{Protocol: "tcp", Address: ln.Addr().String(), Listener: ln, Version: catalog.Version,
+		ProtocolListenerFactory: listenerWithAccounts}, engine, sql.NewContext, s.newSession, s.metrics, catalog.WithErrorCodes)
 	if err != nil {
 		ln.Close()
 		return fmt.Errorf("mysql server: %w", err)
@@ -301,6 +304,10 @@ func (s *Server) serveMySQL() error {
 
 func (s *Server) newSession(_ context.Context, conn *mysql.Conn, addr string) (sql.Session, error) {
 	client := sql.Client{Address: conn.RemoteAddr().String(), User: conn.User, Capabilities: conn.Capabilities}
+	if account, ok := conn.UserData.(sql.MysqlConnectionUser); ok {
+		// Privileges are looked up by the account's user and host.
+		client.User, client.Address = account.User, account.Host
+	}
 	session := sql.NewBaseSessionWithClientServer(addr, client, conn.ConnectionID)
 	if err := session.InitSessionVariable(sql.NewEmptyContext(), catalog.ThresholdVariable, s.cfg.RelevanceThreshold); err != nil {
 		return nil, err

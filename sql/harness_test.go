@@ -32,7 +32,7 @@ type harness struct {
 	hold     *stepHold
 	// releaseLater lets the run held by cycle-start go on.
 	releaseLater chan<- struct{}
-	genericPlans bool
+	configure    func(*server.Config)
 }
 
 func startHarness(t testing.TB) *harness {
@@ -42,8 +42,13 @@ func startHarness(t testing.TB) *harness {
 // startHarnessWith starts a server with AutoNews' plan rules on, or with go-mysql-server's
 // generic plans only.
 func startHarnessWith(t testing.TB, genericPlans bool) *harness {
+	return startHarnessConfig(t, func(c *server.Config) { c.GenericPlans = genericPlans })
+}
+
+// startHarnessConfig starts a server whose configuration configure adjusts.
+func startHarnessConfig(t testing.TB, configure func(*server.Config)) *harness {
 	t.Helper()
-	h := &harness{t: t, dataDir: t.TempDir(), hold: &stepHold{}, genericPlans: genericPlans}
+	h := &harness{t: t, dataDir: t.TempDir(), hold: &stepHold{}, configure: configure}
 	h.start()
 	t.Cleanup(h.stop)
 	return h
@@ -59,14 +64,16 @@ func (h *harness) start() {
 	cfg.CycleInterval = 0
 	cfg.ArchiveFlushInterval = 100 * time.Millisecond
 	cfg.BeforeStep = h.hold.beforeStep
-	cfg.GenericPlans = h.genericPlans
+	if h.configure != nil {
+		h.configure(&cfg)
+	}
 	cfg.Logger = testLogger(h.t)
 	srv, err := server.Start(cfg)
 	if err != nil {
 		h.t.Fatalf("start server: %v", err)
 	}
 	h.srv = srv
-	h.db, err = gosql.Open("mysql", "root@tcp("+srv.MySQLAddr()+")/autonews")
+	h.db, err = gosql.Open("mysql", "root:"+cfg.MySQLPassword+"@tcp("+srv.MySQLAddr()+")/autonews")
 	if err != nil {
 		h.t.Fatal(err)
 	}

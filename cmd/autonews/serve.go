@@ -5,6 +5,7 @@ import (
 	"flag"
 	"io"
 	"log/slog"
+	"os"
 	"strings"
 
 	"github.com/autonews/autonews/server"
@@ -19,6 +20,10 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	brokers := fs.String("brokers", "", "comma-separated seed brokers of an existing Kafka cluster; nothing is embedded then")
 	fs.IntVar(&cfg.TradesPartitions, "trades-partitions", cfg.TradesPartitions, "partitions of the trades topic when it is created")
 	fs.StringVar(&cfg.MySQLAddr, "mysql-addr", cfg.MySQLAddr, "listen address of the MySQL protocol")
+	fs.StringVar(&cfg.MySQLUser, "mysql-user", cfg.MySQLUser, "admin account of the MySQL protocol")
+	fs.StringVar(&cfg.MySQLPassword, "mysql-password", "", "admin password (or $AUTONEWS_MYSQL_PASSWORD); needed to listen beyond loopback")
+	fs.StringVar(&cfg.MySQLReadonlyUser, "mysql-readonly-user", "", "an account that may only SELECT, for BI tools")
+	fs.StringVar(&cfg.MySQLReadonlyPassword, "mysql-readonly-password", "", "password of the read-only account (or $AUTONEWS_MYSQL_READONLY_PASSWORD)")
 	fs.StringVar(&cfg.HTTPAddr, "http-addr", cfg.HTTPAddr, "listen address of /metrics, /healthz, /readyz and the dashboard")
 	fs.DurationVar(&cfg.CycleInterval, "cycle-interval", cfg.CycleInterval, "least time between automatic batch cycles; 0 turns them off")
 	fs.DurationVar(&cfg.ArchiveFlushInterval, "archive-flush-interval", cfg.ArchiveFlushInterval, "how long a consumed trade may wait to be archived")
@@ -30,6 +35,13 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	// Passwords may come from the environment, which, unlike flags, ps does not show.
+	if cfg.MySQLPassword == "" {
+		cfg.MySQLPassword = os.Getenv("AUTONEWS_MYSQL_PASSWORD")
+	}
+	if cfg.MySQLReadonlyPassword == "" {
+		cfg.MySQLReadonlyPassword = os.Getenv("AUTONEWS_MYSQL_READONLY_PASSWORD")
 	}
 	if *brokers != "" {
 		cfg.Brokers = strings.Split(*brokers, ",")
