@@ -105,7 +105,7 @@ func Start(cfg Config) (_ *Server, err error) {
 	if err != nil {
 		return nil, err
 	}
-	snap, err := loadSnapshot(store, s.log)
+	snap, err := loadSnapshot(store, master, s.log)
 	if err != nil {
 		return nil, err
 	}
@@ -265,19 +265,6 @@ func (s *Server) catchUp(ctx context.Context) error {
 	}
 	s.log.Debug("caught up with the log", "log_end", end.String(), "elapsed", time.Since(start))
 	return nil
-}
-
-// loadSnapshot loads the published snapshot, or starts at epoch 0 when there is none.
-func loadSnapshot(store *batch.Store, log *slog.Logger) (*ledger.Snapshot, error) {
-	snap, _, err := store.LoadCurrent()
-	if errors.Is(err, batch.ErrNoSnapshot) {
-		log.Info("no published snapshot: starting from an empty epoch 0")
-		return ledger.EmptySnapshot(), nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	return snap, nil
 }
 
 func (s *Server) serveMySQL() error {

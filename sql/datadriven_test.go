@@ -23,6 +23,7 @@ import (
 //	cycle-fail step=<step>                makes every attempt of <step> fail ("none" heals)
 //	restart                               stops the server cleanly and starts it again
 //	inject-delta user=U symbol=S shares=N  corrupts the active delta (a fault hook)
+//	corrupt-snapshot file=F               flips one byte of a file of the published snapshot
 func TestSQL(t *testing.T) {
 	for _, plans := range []string{"autonews", "generic"} {
 		t.Run("plans="+plans, func(t *testing.T) {
@@ -88,6 +89,11 @@ func runScript(t *testing.T, path string, h *harness) {
 				d.ScanArgs(t, "symbol", &symbol)
 				d.ScanArgs(t, "shares", &shares)
 				h.srv.Speed().InjectDelta(user, symbol, shares)
+				return "ok\n"
+			case "corrupt-snapshot":
+				var file string
+				d.ScanArgs(t, "file", &file)
+				h.corruptSnapshot(file)
 				return "ok\n"
 			case "restart":
 				h.restart()

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -267,4 +268,23 @@ func (h *harness) runCycle() string {
 		out += ": " + errText.String
 	}
 	return out
+}
+
+// corruptSnapshot flips one byte in the middle of a file of the published snapshot.
+func (h *harness) corruptSnapshot(file string) {
+	h.t.Helper()
+	dir := filepath.Join(h.dataDir, "snapshots")
+	current, err := os.ReadFile(filepath.Join(dir, "CURRENT"))
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	path := filepath.Join(dir, strings.TrimSpace(string(current)), file)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	data[len(data)/2] ^= 0x40
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		h.t.Fatal(err)
+	}
 }
