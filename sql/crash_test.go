@@ -2,6 +2,7 @@ package sql_test
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"strings"
 	"sync"
@@ -13,52 +14,64 @@ import (
 	"github.com/autonews/autonews/message"
 )
 
-// The server is killed with SIGKILL three times while trades stream in and cycles run
-// every few hundred milliseconds. Every trade is delivered at least once (what was not
-// acknowledged is sent again, as a producer would); at the end the holdings equal the
-// independent sum, and a further kill with no traffic loses nothing.
+// The server is killed with SIGKILL twenty times, at random moments, while trades and news
+// stream in and cycles run every few hundred milliseconds: while consuming, archiving,
+// computing, publishing or swapping. Every message is delivered at least once (what was
+// not acknowledged is sent again, as a producer would); at the end holdings, weights and
+// relevant_news equal an independent computation over every message, verify() finds no
+// difference, and a further kill with no traffic loses nothing.
 func TestKillDashNineMidStreamLosesNothing(t *testing.T) {
+	const kills = 20
 	p := newProcess(t, "--cycle-interval", "300ms", "--archive-flush-interval", "100ms")
 	p.start()
 	rng := rand.New(rand.NewPCG(3, 5))
 	symbols := []string{"AAPL", "MMM", "GOOGL", "BRK.B", "T", "NVDA"}
-	trades, want := randomTrades(rng, 5000, 80, symbols, "K")
+	trades, want := randomTrades(rng, 8000, 80, symbols, "K")
+	stream := make([]*kgo.Record, 0, len(trades)+len(trades)/20)
+	var newsItems []message.News
+	for i, tr := range trades {
+		stream = append(stream, &kgo.Record{Topic: message.TradesTopic, Key: message.TradeKey(tr.UserID), Value: message.EncodeTrade(tr)})
+		if i%20 == 0 {
+			n := message.News{ID: fmt.Sprintf("KN-%d", i), PublishedAt: tr.TS, Source: "wire",
+				Headline: fmt.Sprintf("$%s moves on day %d", symbols[rng.IntN(len(symbols))], i)}
+			newsItems = append(newsItems, n)
+			stream = append(stream, &kgo.Record{Topic: message.NewsTopic, Key: []byte(n.ID), Value: message.EncodeNews(n)})
+		}
+	}
 
 	producer, err := kgo.NewClient(kgo.SeedBrokers(p.kafkaAddr), kgo.RecordPartitioner(kgo.StickyKeyPartitioner(nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer producer.Close()
-	produce := func(batch []message.Trade, timeout time.Duration) error {
+	produce := func(batch []*kgo.Record, timeout time.Duration) error {
 		ctx, cancel := context.WithTimeout(context.Background(), timeout)
 		defer cancel()
-		records := make([]*kgo.Record, len(batch))
-		for i, tr := range batch {
-			records[i] = &kgo.Record{Topic: message.TradesTopic, Key: message.TradeKey(tr.UserID), Value: message.EncodeTrade(tr)}
+		for _, r := range batch {
+			r.Partition, r.Offset = 0, 0 // a retry is a new produce
 		}
-		return producer.ProduceSync(ctx, records...).FirstErr()
+		return producer.ProduceSync(ctx, batch...).FirstErr()
 	}
 
 	var (
 		mu       sync.Mutex
-		unacked  [][]message.Trade
+		unacked  [][]*kgo.Record
 		produced = make(chan struct{})
 	)
 	go func() {
 		defer close(produced)
-		for i := 0; i < len(trades); i += 50 {
-			batch := trades[i:min(i+50, len(trades))]
-			if err := produce(batch, 3*time.Second); err != nil {
+		for i := 0; i < len(stream); i += 40 {
+			batch := stream[i:min(i+40, len(stream))]
+			if err := produce(batch, 2*time.Second); err != nil {
 				mu.Lock()
 				unacked = append(unacked, batch)
 				mu.Unlock()
 			}
-			time.Sleep(5 * time.Millisecond)
+			time.Sleep(10 * time.Millisecond)
 		}
 	}()
-	kills := 0
-	for ; kills < 3; kills++ {
-		time.Sleep(time.Duration(300+rng.IntN(700)) * time.Millisecond)
+	for k := 0; k < kills; k++ {
+		time.Sleep(time.Duration(100+rng.IntN(500)) * time.Millisecond)
 		p.kill()
 		p.start()
 	}
@@ -68,13 +81,23 @@ func TestKillDashNineMidStreamLosesNothing(t *testing.T) {
 			t.Fatalf("redeliver after the kills: %v", err)
 		}
 	}
-	t.Logf("%d trades, %d kills, %d batches redelivered", len(trades), kills, len(unacked))
+	t.Logf("%d trades and %d news, %d kills, %d batches redelivered", len(trades), len(newsItems), kills, len(unacked))
 
 	if out := p.runCycle(); !strings.Contains(out, "succeeded") {
 		t.Fatalf("final cycle: %s", out)
 	}
 	if got := p.waitForQuery(holdingsQuery, renderPositions(want), 30*time.Second); sortedOutput(got) != renderPositions(want) {
 		t.Fatalf("holdings differ from the independent sum after %d kills\n got: %.300s\nwant: %.300s", kills, sortedOutput(got), renderPositions(want))
+	}
+	if got, err := p.query("CALL autonews.verify()"); err != nil || got != "" {
+		t.Fatalf("verify after %d kills: %q %v", kills, got, err)
+	}
+	wantRelevant := independentRelevance(trades, newsItems, 0.10)
+	if strings.Count(wantRelevant, "\n") < 50 {
+		t.Fatalf("the stream makes too little news relevant to test: %q", wantRelevant)
+	}
+	if got, err := p.query(relevanceQuery); err != nil || sortedOutput(got) != wantRelevant {
+		t.Fatalf("relevant_news differs from the independent computation: %v\n got: %.300s\nwant: %.300s", err, sortedOutput(got), wantRelevant)
 	}
 
 	// With nothing in flight, a kill and restart serve exactly the same holdings at once.
