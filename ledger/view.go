@@ -28,3 +28,16 @@ func MergePrices(base, later map[string]PriceMark) map[string]PriceMark {
 	}
 	return out
 }
+
+// Portfolio returns one user's positions, priced and weighted, ordered by symbol.
+func (v View) Portfolio(userID int64) []Valued {
+	from, to := v.Snapshot.UserRows(userID, userID)
+	it := v.Snapshot.Union(from, to, v.Delta)
+	var positions []Holding
+	for h, ok := it.Next(); ok; h, ok = it.Next() {
+		if h.UserID == userID {
+			positions = append(positions, h)
+		}
+	}
+	return Value(positions, v.Price)
+}

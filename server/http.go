@@ -9,9 +9,11 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/autonews/autonews/web"
 )
 
-// serveHTTP serves /metrics, /healthz and /readyz on the HTTP address. It starts before
+// serveHTTP serves the dashboard, /metrics, /healthz and /readyz on the HTTP address. It starts before
 // the speed layer has caught up, so that /readyz can say it has not.
 func (s *Server) serveHTTP() error {
 	ln, err := net.Listen("tcp", s.cfg.HTTPAddr)
@@ -24,6 +26,8 @@ func (s *Server) serveHTTP() error {
 		fmt.Fprintln(w, "ok")
 	})
 	mux.HandleFunc("GET /readyz", s.readyz)
+	mux.Handle("/", web.NewHandler(s, web.Config{Threshold: s.cfg.RelevanceThreshold, AdminPassword: s.cfg.MySQLPassword},
+		s.log.With("component", "web")))
 	s.http = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	s.httpAddr = ln.Addr()
 	s.goRun("http", func() error {

@@ -12,6 +12,8 @@ type Delta struct {
 	base    ledger.Cut
 	book    *ledger.Book
 	applied []appliedTrade
+	// tradesByUser counts the trades applied per user: who is active since the cut.
+	tradesByUser map[int64]int
 }
 
 type appliedTrade struct {
@@ -20,7 +22,7 @@ type appliedTrade struct {
 }
 
 func newDelta(base ledger.Cut) *Delta {
-	return &Delta{base: base.Clone(), book: ledger.NewBook()}
+	return &Delta{base: base.Clone(), book: ledger.NewBook(), tradesByUser: map[int64]int{}}
 }
 
 // accepts reports whether the record belongs in this delta.
@@ -31,6 +33,7 @@ func (d *Delta) apply(t message.Trade, at ledger.LogPosition) error {
 		return err
 	}
 	d.applied = append(d.applied, appliedTrade{trade: t, at: at})
+	d.tradesByUser[t.UserID]++
 	return nil
 }
 

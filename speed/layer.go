@@ -1,11 +1,13 @@
 package speed
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"math"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -226,6 +228,29 @@ func (l *Layer) InjectDelta(userID int64, symbol string, shares int64) {
 // WaitApplied returns once every partition is applied up to target, or ctx ends.
 func (l *Layer) WaitApplied(ctx context.Context, target ledger.Cut) error {
 	return l.tracker.wait(ctx, message.TradesTopic, target)
+}
+
+// ActiveUser is a user and the number of their trades since the published cut.
+type ActiveUser struct {
+	UserID int64
+	Trades int
+}
+
+// ActiveUsers returns the n users with the most trades since the published cut.
+func (l *Layer) ActiveUsers(n int) []ActiveUser {
+	l.mu.RLock()
+	users := make([]ActiveUser, 0, len(l.active.tradesByUser))
+	for u, c := range l.active.tradesByUser {
+		users = append(users, ActiveUser{UserID: u, Trades: c})
+	}
+	l.mu.RUnlock()
+	slices.SortFunc(users, func(a, b ActiveUser) int {
+		if a.Trades != b.Trades {
+			return b.Trades - a.Trades
+		}
+		return cmp.Compare(a.UserID, b.UserID)
+	})
+	return users[:min(n, len(users))]
 }
 
 // Stats returns the layer's counters.
