@@ -4,6 +4,7 @@
 //	autonews serve     run the database (embedded Kafka broker, MySQL protocol)
 //	autonews broker    run only the embedded Kafka-protocol broker
 //	autonews gen       produce a realistic stream of trades and news, or replay a file
+//	autonews bench     measure the end-to-end scenarios and print a table
 //	autonews version   print the version
 package main
 
@@ -39,6 +40,7 @@ commands:
   serve     run AutoNews: embedded Kafka broker, batch and speed layers, MySQL protocol
   broker    run only the embedded Kafka-protocol broker, for 'serve --brokers'
   gen       produce a realistic stream of trades and news into Kafka, or replay a file
+  bench     measure ingest, freshness, batch, queries and restart; --quick, --json
   version   print the version
 
 Run 'autonews <command> -h' for the flags of a command.
@@ -53,6 +55,8 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	switch args[0] {
 	case "serve":
 		return runServe(ctx, args[1:], stderr)
+	case "bench":
+		return runBench(ctx, args[1:], stdout, stderr)
 	case "gen":
 		return runGen(ctx, args[1:], stderr)
 	case "broker":

@@ -1,0 +1,106 @@
+// Package benchmark runs AutoNews' end-to-end scenarios behind `autonews bench`: each
+// starts the product in-process on loopback with a temporary data directory, drives it
+// through its real interfaces (Kafka, the MySQL protocol, the master dataset), and
+// measures one figure against its target.
+package benchmark
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"runtime"
+	"time"
+
+	_ "github.com/go-sql-driver/mysql" // the MySQL client the scenarios query with
+
+	"github.com/autonews/autonews/server"
+)
+
+// Options size the scenarios.
+type Options struct {
+	// Quick runs every scenario small, to show that it works (CI runs it).
+	Quick bool
+	// Progress receives a line as each scenario starts. Optional.
+	Progress io.Writer
+}
+
+// Result is one measured figure.
+type Result struct {
+	Scenario string  `json:"scenario"`
+	Value    float64 `json:"value"`
+	Unit     string  `json:"unit"`
+	Target   string  `json:"target"`
+	Met      *bool   `json:"met,omitempty"`
+	Note     string  `json:"note,omitempty"`
+}
+
+func met(ok bool) *bool { return &ok }
+
+// scenario is one measurement.
+type scenario struct {
+	name string
+	run  func(ctx context.Context, o Options) ([]Result, error)
+}
+
+var scenarios = []scenario{
+	{"ingest", ingest},
+	{"freshness", freshness},
+	{"batch", batchRecompute},
+	{"queries", queries},
+	{"restart", restart},
+}
+
+// Run runs every scenario and returns their results, in order.
+func Run(ctx context.Context, o Options) ([]Result, error) {
+	var all []Result
+	for _, s := range scenarios {
+		if o.Progress != nil {
+			fmt.Fprintf(o.Progress, "running %s...\n", s.name)
+		}
+		res, err := s.run(ctx, o)
+		if err != nil {
+			return all, fmt.Errorf("scenario %s: %w", s.name, err)
+		}
+		all = append(all, res...)
+		runtime.GC()
+	}
+	return all, nil
+}
+
+// size picks the quick or the full figure.
+func size(o Options, quick, full int) int {
+	if o.Quick {
+		return quick
+	}
+	return full
+}
+
+// startServer starts the product on free loopback ports in a temporary data directory.
+// The returned stop also removes the directory.
+func startServer(dir string, configure func(*server.Config)) (*server.Server, func(), error) {
+	cfg := server.DefaultConfig()
+	cfg.DataDir = dir
+	cfg.KafkaAddr, cfg.MySQLAddr, cfg.HTTPAddr = "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0"
+	cfg.CycleInterval = 0
+	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	if configure != nil {
+		configure(&cfg)
+	}
+	srv, err := server.Start(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	return srv, func() { srv.Close() }, nil
+}
+
+func tempDir() (string, func(), error) {
+	dir, err := os.MkdirTemp("", "autonews-bench-")
+	if err != nil {
+		return "", nil, err
+	}
+	return dir, func() { os.RemoveAll(dir) }, nil
+}
+
+func since(start time.Time) float64 { return time.Since(start).Seconds() }

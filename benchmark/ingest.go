@@ -1,0 +1,148 @@
+package benchmark
+
+import (
+	"context"
+	gosql "database/sql"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/autonews/autonews/message"
+)
+
+// ingest measures trades produced to the embedded broker and applied by the speed layer,
+// while point queries run.
+func ingest(ctx context.Context, o Options) ([]Result, error) {
+	dir, clean, err := tempDir()
+	if err != nil {
+		return nil, err
+	}
+	defer clean()
+	srv, stop, err := startServer(dir, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer stop()
+	n := size(o, 200_000, 3_000_000)
+	records := tradeRecords(n, 100_000, 1)
+	db, err := gosql.Open("mysql", "root@tcp("+srv.MySQLAddr()+")/autonews")
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	queryCtx, stopQueries := context.WithCancel(ctx)
+	var queries atomic.Int64
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Add(1)
+		go func() { // point queries for the whole run; owned here, stopped by stopQueries
+			defer wg.Done()
+			for queryCtx.Err() == nil {
+				rows, err := db.QueryContext(queryCtx, "SELECT * FROM holdings WHERE user_id = ?", rand.IntN(100_000)+1)
+				if err == nil {
+					for rows.Next() {
+					}
+					rows.Close()
+					queries.Add(1)
+				}
+			}
+		}()
+	}
+	start := time.Now()
+	err = load(ctx, srv, records)
+	elapsed := since(start)
+	stopQueries()
+	wg.Wait()
+	if err != nil {
+		return nil, err
+	}
+	rate := float64(n) / elapsed
+	return []Result{{Scenario: "ingest: trades produced and applied by the speed layer", Value: rate, Unit: "trades/s",
+		Target: "≥ 1,000,000", Met: met(rate >= 1e6),
+		Note: fmt.Sprintf("%d trades of ~%d bytes in %.2fs; %d point queries ran meanwhile", n, len(records[0].Value), elapsed, queries.Load())}}, nil
+}
+
+// freshness measures the time from the producer's acknowledgement of a trade to the trade
+// visible in a holdings point query, while a steady 20,000 trades/s flow.
+func freshness(ctx context.Context, o Options) ([]Result, error) {
+	dir, clean, err := tempDir()
+	if err != nil {
+		return nil, err
+	}
+	defer clean()
+	srv, stop, err := startServer(dir, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer stop()
+	client, err := producer(srv)
+	if err != nil {
+		return nil, err
+	}
+	defer client.Close()
+	db, err := gosql.Open("mysql", "root@tcp("+srv.MySQLAddr()+")/autonews")
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	probe, err := db.Prepare("SELECT shares FROM holdings WHERE user_id = ?")
+	if err != nil {
+		return nil, err
+	}
+	defer probe.Close()
+
+	duration := time.Duration(size(o, 2, 10)) * time.Second
+	background := tradeRecords(20_000*int(duration/time.Second), 50_000, 2)
+	flowCtx, stopFlow := context.WithCancel(ctx)
+	defer stopFlow()
+	go func() { // the steady flow, 200 trades every 10 ms; stopped by stopFlow
+		tick := time.NewTicker(10 * time.Millisecond)
+		defer tick.Stop()
+		for i := 0; i < len(background) && flowCtx.Err() == nil; i += 200 {
+			<-tick.C
+			for _, r := range background[i:min(i+200, len(background))] {
+				client.Produce(flowCtx, r, nil)
+			}
+		}
+	}()
+	var latencies []time.Duration
+	deadline := time.Now().Add(duration)
+	for i := 0; time.Now().Before(deadline); i++ {
+		user := int64(1_000_000_000 + i)
+		t := message.Trade{ID: fmt.Sprintf("probe-%d", i), UserID: user, Symbol: "MMM", Side: message.Buy, Quantity: 1, Price: 10, TS: time.Now().UTC()}
+		if err := client.ProduceSync(ctx, &kgo.Record{Topic: message.TradesTopic, Key: message.TradeKey(user), Value: message.EncodeTrade(t)}).FirstErr(); err != nil {
+			return nil, err
+		}
+		acked := time.Now()
+		for {
+			var shares int64
+			if err := probe.QueryRowContext(ctx, user).Scan(&shares); err == nil {
+				break
+			}
+			if time.Since(acked) > 10*time.Second {
+				return nil, fmt.Errorf("probe trade %d not visible after 10s", i)
+			}
+		}
+		latencies = append(latencies, time.Since(acked))
+		time.Sleep(5 * time.Millisecond)
+	}
+	p50, p99 := percentile(latencies, 0.50), percentile(latencies, 0.99)
+	return []Result{{Scenario: "freshness: acknowledged trade to visible in a point query, at 20,000 trades/s", Value: ms(p99), Unit: "ms p99",
+		Target: "≤ 5 ms", Met: met(p99 <= 5*time.Millisecond), Note: fmt.Sprintf("p50 %.2f ms over %d probes", ms(p50), len(latencies))}}, nil
+}
+
+func percentile(d []time.Duration, p float64) time.Duration {
+	if len(d) == 0 {
+		return 0
+	}
+	s := slices.Clone(d)
+	slices.Sort(s)
+	return s[min(len(s)-1, int(p*float64(len(s))))]
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

@@ -1,0 +1,161 @@
+package benchmark
+
+import (
+	"context"
+	gosql "database/sql"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/autonews/autonews/server"
+)
+
+// queries measures point selects and relevant news over the MySQL protocol with 16
+// connections, and a full-scan aggregate, over holdings moved into a snapshot.
+func queries(ctx context.Context, o Options) ([]Result, error) {
+	dir, clean, err := tempDir()
+	if err != nil {
+		return nil, err
+	}
+	defer clean()
+	srv, stop, err := startServer(dir, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer stop()
+	users := size(o, 20_000, 200_000)
+	records := append(tradeRecords(users*8, users, 5), newsRecords(size(o, 20_000, 100_000), 6)...)
+	if err := load(ctx, srv, records); err != nil {
+		return nil, err
+	}
+	db, err := gosql.Open("mysql", "root@tcp("+srv.MySQLAddr()+")/autonews")
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(32)
+	db.SetMaxIdleConns(32)
+	if _, err := db.ExecContext(ctx, "CALL autonews.run_cycle()"); err != nil {
+		return nil, err
+	}
+	var positions int
+	if err := db.QueryRowContext(ctx, "SELECT count(*) FROM holdings").Scan(&positions); err != nil {
+		return nil, err
+	}
+	duration := time.Duration(size(o, 2, 10)) * time.Second
+	point, err := measureQPS(ctx, db, duration, "SELECT * FROM holdings WHERE user_id = ?", users)
+	if err != nil {
+		return nil, err
+	}
+	news, err := measureQPS(ctx, db, duration, "SELECT news_id, published_at, symbol, headline FROM relevant_news WHERE user_id = ? ORDER BY published_at DESC LIMIT 20", users)
+	if err != nil {
+		return nil, err
+	}
+	var scans []time.Duration
+	for range 5 {
+		start := time.Now()
+		var count, sum float64
+		if err := db.QueryRowContext(ctx, "SELECT COUNT(*), SUM(shares) FROM holdings").Scan(&count, &sum); err != nil {
+			return nil, err
+		}
+		scans = append(scans, time.Since(start))
+	}
+	ratio := news.qps / point.qps
+	return []Result{
+		{Scenario: "point select: holdings WHERE user_id = ?, 16 connections", Value: point.qps, Unit: "queries/s", Target: "≥ 1.0× MariaDB",
+			Note: fmt.Sprintf("p50 %.2f ms, p99 %.2f ms over %d positions; no MariaDB baseline was run here", point.p50, point.p99, positions)},
+		{Scenario: "relevant_news WHERE user_id = ? ORDER BY published_at DESC LIMIT 20", Value: news.qps, Unit: "queries/s",
+			Target: "within 1.5× of the point select", Met: met(ratio >= 1/1.5), Note: fmt.Sprintf("%.2f× the point select's rate; p99 %.2f ms", ratio, news.p99)},
+		{Scenario: "full-scan aggregate: COUNT(*), SUM(shares) FROM holdings", Value: ms(percentile(scans, 0.5)), Unit: "ms",
+			Target: "≥ 2× MariaDB", Note: fmt.Sprintf("%d positions; no MariaDB baseline was run here", positions)},
+	}, nil
+}
+
+type qps struct{ qps, p50, p99 float64 }
+
+// measureQPS runs query with a random user id from 16 connections for duration.
+func measureQPS(ctx context.Context, db *gosql.DB, duration time.Duration, query string, users int) (qps, error) {
+	stmt, err := db.PrepareContext(ctx, query)
+	if err != nil {
+		return qps{}, err
+	}
+	defer stmt.Close()
+	var mu sync.Mutex
+	var latencies []time.Duration
+	var firstErr error
+	deadline := time.Now().Add(duration)
+	var wg sync.WaitGroup
+	for w := range 16 {
+		wg.Add(1)
+		go func() { // one client connection's loop, until the deadline
+			defer wg.Done()
+			rng := rand.New(rand.NewPCG(uint64(w), 7))
+			var mine []time.Duration
+			for time.Now().Before(deadline) {
+				start := time.Now()
+				rows, err := stmt.QueryContext(ctx, rng.IntN(users)+1)
+				if err == nil {
+					for rows.Next() {
+					}
+					err = rows.Close()
+				}
+				if err != nil {
+					mu.Lock()
+					firstErr = err
+					mu.Unlock()
+					return
+				}
+				mine = append(mine, time.Since(start))
+			}
+			mu.Lock()
+			latencies = append(latencies, mine...)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	if firstErr != nil {
+		return qps{}, firstErr
+	}
+	return qps{qps: float64(len(latencies)) / duration.Seconds(), p50: ms(percentile(latencies, 0.5)), p99: ms(percentile(latencies, 0.99))}, nil
+}
+
+// restart measures a clean restart over a snapshot and a tail of trades after its cut:
+// from Start to serving, caught up with the log.
+func restart(ctx context.Context, o Options) ([]Result, error) {
+	dir, clean, err := tempDir()
+	if err != nil {
+		return nil, err
+	}
+	defer clean()
+	srv, stop, err := startServer(dir, nil)
+	if err != nil {
+		return nil, err
+	}
+	users := size(o, 20_000, 400_000)
+	if err := load(ctx, srv, tradeRecords(users*5, users, 8)); err != nil {
+		stop()
+		return nil, err
+	}
+	res := srv.Coordinator().RunOnce(ctx)
+	if res.Err != nil {
+		stop()
+		return nil, res.Err
+	}
+	positions := srv.Speed().Holdings(0, 0).Snapshot.Len()
+	tail := size(o, 20_000, 1_000_000)
+	if err := load(ctx, srv, tradeRecords(tail, users, 9)); err != nil {
+		stop()
+		return nil, err
+	}
+	stop()
+	start := time.Now()
+	srv, stop, err = startServer(dir, func(c *server.Config) {})
+	if err != nil {
+		return nil, err
+	}
+	elapsed := since(start)
+	stop()
+	return []Result{{Scenario: "restart: snapshot + tail of trades to serving", Value: elapsed, Unit: "s", Target: "≤ 3 s (10M rows + 1M tail)",
+		Met: met(elapsed <= 3), Note: fmt.Sprintf("%d-row snapshot, %d-trade tail", positions, tail)}}, nil
+}

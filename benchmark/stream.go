@@ -1,0 +1,84 @@
+package benchmark
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/autonews/autonews/ledger"
+	"github.com/autonews/autonews/loadgen"
+	"github.com/autonews/autonews/message"
+	"github.com/autonews/autonews/news"
+	"github.com/autonews/autonews/server"
+)
+
+// tradeRecords pre-encodes n generated trades over users, so that producing measures the
+// pipeline, not the generator.
+func tradeRecords(n, users int, seed uint64) []*kgo.Record {
+	g := loadgen.New(loadgen.Config{Seed: seed, Users: users, NewsRatio: 0, IDPrefix: "bench"}, news.DefaultDictionary())
+	out := make([]*kgo.Record, n)
+	for i := range out {
+		m := g.Next()
+		out[i] = &kgo.Record{Topic: m.Topic, Key: m.Key, Value: m.Value}
+	}
+	return out
+}
+
+func newsRecords(n int, seed uint64) []*kgo.Record {
+	g := loadgen.New(loadgen.Config{Seed: seed, NewsRatio: 1, IDPrefix: "bench"}, news.DefaultDictionary())
+	out := make([]*kgo.Record, n)
+	for i := range out {
+		m := g.Next()
+		out[i] = &kgo.Record{Topic: m.Topic, Key: m.Key, Value: m.Value}
+	}
+	return out
+}
+
+func producer(srv *server.Server) (*kgo.Client, error) {
+	return kgo.NewClient(kgo.SeedBrokers(srv.KafkaAddr()), kgo.RecordPartitioner(kgo.StickyKeyPartitioner(nil)),
+		kgo.ProducerLinger(2*time.Millisecond), kgo.MaxBufferedRecords(1<<20))
+}
+
+// produceAll sends records asynchronously and returns, once all are acknowledged, the
+// offsets after the last one per topic and partition.
+func produceAll(ctx context.Context, client *kgo.Client, records []*kgo.Record) (map[string]ledger.Cut, error) {
+	var mu sync.Mutex
+	var firstErr error
+	ends := map[string]ledger.Cut{message.TradesTopic: {}, message.NewsTopic: {}}
+	for _, r := range records {
+		client.Produce(ctx, r, func(r *kgo.Record, err error) {
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil && firstErr == nil {
+				firstErr = err
+				return
+			}
+			ends[r.Topic][r.Partition] = max(ends[r.Topic][r.Partition], r.Offset+1)
+		})
+	}
+	if err := client.Flush(ctx); err != nil {
+		return nil, err
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	return ends, firstErr
+}
+
+// load produces records and waits until both consumers applied them.
+func load(ctx context.Context, srv *server.Server, records []*kgo.Record) error {
+	client, err := producer(srv)
+	if err != nil {
+		return err
+	}
+	defer client.Close()
+	ends, err := produceAll(ctx, client, records)
+	if err != nil {
+		return err
+	}
+	if err := srv.Speed().WaitApplied(ctx, ends[message.TradesTopic]); err != nil {
+		return err
+	}
+	return srv.NewsFeed().WaitApplied(ctx, ends[message.NewsTopic])
+}

@@ -1,0 +1,62 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/autonews/autonews/benchmark"
+)
+
+func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	quick := fs.Bool("quick", false, "run every scenario small, to show it works")
+	asJSON := fs.Bool("json", false, "print the results as JSON")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	results, err := benchmark.Run(ctx, benchmark.Options{Quick: *quick, Progress: stderr})
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(results)
+	}
+	w := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "scenario\tresult\ttarget\tmet\tnote")
+	for _, r := range results {
+		value := "-"
+		if r.Unit != "-" {
+			value = fmt.Sprintf("%s %s", humanize(r.Value), r.Unit)
+		}
+		verdict := ""
+		if r.Met != nil {
+			verdict = map[bool]string{true: "yes", false: "no"}[*r.Met]
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", r.Scenario, value, r.Target, verdict, r.Note)
+	}
+	return w.Flush()
+}
+
+// humanize prints large figures with thousands separators and small ones with decimals.
+func humanize(v float64) string {
+	if v < 100 {
+		return fmt.Sprintf("%.2f", v)
+	}
+	s := fmt.Sprintf("%.0f", v)
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
