@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"runtime"
+	"slices"
 	"time"
 
 	_ "github.com/go-sql-driver/mysql" // the MySQL client the scenarios query with
@@ -24,6 +25,8 @@ type Options struct {
 	Quick bool
 	// Progress receives a line as each scenario starts. Optional.
 	Progress io.Writer
+	// Only, if set, names the scenarios to run.
+	Only []string
 }
 
 // Result is one measured figure.
@@ -56,6 +59,9 @@ var scenarios = []scenario{
 func Run(ctx context.Context, o Options) ([]Result, error) {
 	var all []Result
 	for _, s := range scenarios {
+		if len(o.Only) > 0 && !slices.Contains(o.Only, s.name) {
+			continue
+		}
 		if o.Progress != nil {
 			fmt.Fprintf(o.Progress, "running %s...\n", s.name)
 		}

@@ -53,8 +53,17 @@ func ingest(ctx context.Context, o Options) ([]Result, error) {
 			}
 		}()
 	}
+	client, err := producer(srv)
+	if err != nil {
+		return nil, err
+	}
+	defer client.Close()
 	start := time.Now()
-	err = load(ctx, srv, records)
+	ends, err := produceAll(ctx, client, records)
+	acked := since(start)
+	if err == nil {
+		err = srv.Speed().WaitApplied(ctx, ends[message.TradesTopic])
+	}
 	elapsed := since(start)
 	stopQueries()
 	wg.Wait()
@@ -64,7 +73,8 @@ func ingest(ctx context.Context, o Options) ([]Result, error) {
 	rate := float64(n) / elapsed
 	return []Result{{Scenario: "ingest: trades produced and applied by the speed layer", Value: rate, Unit: "trades/s",
 		Target: "≥ 1,000,000", Met: met(rate >= 1e6),
-		Note: fmt.Sprintf("%d trades of ~%d bytes in %.2fs; %d point queries ran meanwhile", n, len(records[0].Value), elapsed, queries.Load())}}, nil
+		Note: fmt.Sprintf("%d trades of ~%d bytes, all acknowledged after %.2fs and applied after %.2fs; %d point queries ran meanwhile",
+			n, len(records[0].Value), acked, elapsed, queries.Load())}}, nil
 }
 
 // freshness measures the time from the producer's acknowledgement of a trade to the trade

@@ -6,6 +6,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"runtime/pprof"
 	"strings"
 	"text/tabwriter"
 
@@ -17,10 +19,27 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.SetOutput(stderr)
 	quick := fs.Bool("quick", false, "run every scenario small, to show it works")
 	asJSON := fs.Bool("json", false, "print the results as JSON")
+	only := fs.String("only", "", "run only these scenarios, comma-separated (ingest, freshness, batch, queries, restart)")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file, for go tool pprof")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	results, err := benchmark.Run(ctx, benchmark.Options{Quick: *quick, Progress: stderr})
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	var scenarios []string
+	if *only != "" {
+		scenarios = strings.Split(*only, ",")
+	}
+	results, err := benchmark.Run(ctx, benchmark.Options{Quick: *quick, Progress: stderr, Only: scenarios})
 	if err != nil {
 		return err
 	}
