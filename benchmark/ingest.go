@@ -36,6 +36,7 @@ func ingest(ctx context.Context, o Options) ([]Result, error) {
 	}
 	defer db.Close()
 	queryCtx, stopQueries := context.WithCancel(ctx)
+	defer stopQueries()
 	var queries atomic.Int64
 	var wg sync.WaitGroup
 	for range 4 {
