@@ -32,6 +32,8 @@ type LagRow struct {
 	LagMessages int64
 	LagMillis   int64
 	Epoch       uint64
+	// Status is "ok", or why nothing is applied from the partition.
+	Status string
 }
 
 // staticTable is a read-only table whose rows are computed at read time.
@@ -76,6 +78,7 @@ func newPipelineLagTable(status Status) *staticTable {
 			column(name, "lag_messages", types.Int64, false),
 			column(name, "lag_ms", types.Int64, false),
 			column(name, "snapshot_epoch", types.Uint64, false),
+			column(name, "status", types.Text, false),
 		},
 		rows: func(ctx *sql.Context) ([]sql.Row, error) {
 			lag, err := status.Lag(ctx)
@@ -88,7 +91,7 @@ func newPipelineLagTable(status Status) *staticTable {
 				if l.SnapshotCut != nil {
 					cut = *l.SnapshotCut
 				}
-				rows[i] = sql.Row{l.Topic, l.Partition, l.LogEnd, l.Applied, l.Archived, cut, l.LagMessages, l.LagMillis, l.Epoch}
+				rows[i] = sql.Row{l.Topic, l.Partition, l.LogEnd, l.Applied, l.Archived, cut, l.LagMessages, l.LagMillis, l.Epoch, l.Status}
 			}
 			return rows, nil
 		},

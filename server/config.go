@@ -54,6 +54,9 @@ type Config struct {
 	// RejectedRetention is how many rejected messages rejected_messages keeps, across
 	// restarts. Default 100,000.
 	RejectedRetention int
+	// RebuildFromMaster, when the broker's log went backwards, replays the master dataset
+	// into it instead of refusing to apply anything. Default off.
+	RebuildFromMaster bool
 	// KafkaSyncWrites fsyncs every produced batch of the embedded broker. Default off:
 	// records written before a process crash survive in the page cache either way.
 	KafkaSyncWrites bool

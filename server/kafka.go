@@ -78,19 +78,25 @@ func trimLog(ctx context.Context, admin *kadm.Client, topic string, cut ledger.C
 	return resp.Error()
 }
 
-// checkOffsetsForward refuses a broker log whose offsets went backwards against what the
-// snapshot or the master dataset already hold: a replaced or truncated log would
-// otherwise make holdings silently wrong.
-func checkOffsetsForward(end, snapshotCut, archived ledger.Cut) error {
+// checkOffsetsForward reports a topic whose log ends behind what the snapshot or the
+// master dataset already hold: a replaced or truncated log would otherwise make holdings
+// silently wrong.
+func checkOffsetsForward(topic string, end, snapshotCut, archived ledger.Cut) error {
+	partitions := ledger.Cut{}
+	for _, c := range []ledger.Cut{end, snapshotCut, archived} {
+		for p := range c {
+			partitions[p] = 0
+		}
+	}
 	var errs []error
-	for _, p := range end.Partitions() {
+	for _, p := range partitions.Partitions() {
 		if end[p] < snapshotCut[p] || end[p] < archived[p] {
-			errs = append(errs, fmt.Errorf("partition %d of %s ends at offset %d, behind the snapshot cut %d and the master dataset's %d",
-				p, message.TradesTopic, end[p], snapshotCut[p], archived[p]))
+			errs = append(errs, fmt.Errorf("partition %d of %s ends at offset %d, behind the snapshot cut %d or the master dataset's %d",
+				p, topic, end[p], snapshotCut[p], archived[p]))
 		}
 	}
 	if len(errs) > 0 {
-		return fmt.Errorf("the broker's log went backwards (was it replaced or truncated?); refusing to apply trades from it: %w", errors.Join(errs...))
+		return fmt.Errorf("the broker's log went backwards (was it replaced or truncated?): %w", errors.Join(errs...))
 	}
 	return nil
 }

@@ -56,6 +56,8 @@ type Server struct {
 	metrics      *metrics
 	// notReady holds why /readyz fails, nil once ready.
 	notReady atomic.Pointer[string]
+	// refusal says why no message is applied: the broker's log went backwards.
+	refusal string
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -109,6 +111,18 @@ func Start(cfg Config) (_ *Server, err error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := s.checkLogs(master, snap.Cut); err != nil {
+		if !cfg.RebuildFromMaster {
+			s.refusal = err.Error() + "; restore the broker's log, or restart with --rebuild-from-master to replay the master dataset into it"
+			s.log.Error("refusing to apply messages from the broker", "reason", s.refusal)
+		} else {
+			s.log.Warn("rebuilding from the master dataset", "because", err)
+			if master, store, err = s.rebuildFromMaster(master); err != nil {
+				return nil, fmt.Errorf("rebuild from the master dataset: %w", err)
+			}
+			snap = ledger.EmptySnapshot()
+		}
+	}
 	if s.rejections, err = speed.OpenRejections(filepath.Join(cfg.DataDir, "rejected_messages.jsonl"), cfg.RejectedRetention); err != nil {
 		return nil, err
 	}
@@ -131,9 +145,6 @@ func Start(cfg Config) (_ *Server, err error) {
 	s.newsFeed = speed.NewNewsFeed(s.newsIndex, speed.NewsConfig{
 		Start: s.newsArchiver.Archived(), ClientOpts: kafkaOpts, OnReject: s.reject, Logger: s.log.With("component", "news"),
 	})
-	if err := s.checkLog(snap.Cut, s.archiver.Archived()); err != nil {
-		return nil, err
-	}
 	s.speed = speed.New(speed.Config{
 		Partitions: partitions[message.TradesTopic], ClientOpts: kafkaOpts, DedupWindow: cfg.DedupWindow, OnReject: s.reject,
 		Logger: s.log.With("component", "speed"),
@@ -151,6 +162,9 @@ func Start(cfg Config) (_ *Server, err error) {
 		OnRunEnd:   func(r batch.RunResult) { s.metrics.observeRun(r) },
 		Logger:     s.log.With("component", "cycle"),
 	}
+	if s.refusal != "" {
+		coordCfg.Disabled = errors.New(s.refusal)
+	}
 	if s.broker != nil {
 		coordCfg.TrimLog = func(ctx context.Context, cut ledger.Cut) error {
 			// News is stored by id and reloaded from the master dataset, so its log is
@@ -167,17 +181,22 @@ func Start(cfg Config) (_ *Server, err error) {
 	if err := s.serveHTTP(); err != nil {
 		return nil, err
 	}
-	s.goRun("archiver", func() error { return s.archiver.Run(ctx) })
-	s.goRun("news archiver", func() error { return s.newsArchiver.Run(ctx) })
-	s.goRun("speed layer", func() error { return s.speed.Run(ctx) })
-	s.goRun("news feed", func() error { return s.newsFeed.Run(ctx) })
-	s.goRun("cycle", func() error { return s.coordinator.Run(ctx) })
-	catchingUp := "catching up with the log"
-	s.notReady.Store(&catchingUp)
-	if err := s.catchUp(ctx); err != nil {
-		return nil, err
+	if s.refusal != "" {
+		// Serve what the snapshot and the master dataset hold; apply nothing new.
+		s.notReady.Store(&s.refusal)
+	} else {
+		s.goRun("archiver", func() error { return s.archiver.Run(ctx) })
+		s.goRun("news archiver", func() error { return s.newsArchiver.Run(ctx) })
+		s.goRun("speed layer", func() error { return s.speed.Run(ctx) })
+		s.goRun("news feed", func() error { return s.newsFeed.Run(ctx) })
+		s.goRun("cycle", func() error { return s.coordinator.Run(ctx) })
+		catchingUp := "catching up with the log"
+		s.notReady.Store(&catchingUp)
+		if err := s.catchUp(ctx); err != nil {
+			return nil, err
+		}
+		s.notReady.Store(nil)
 	}
-	s.notReady.Store(nil)
 	if err := s.serveMySQL(); err != nil {
 		return nil, err
 	}
@@ -224,16 +243,6 @@ func (s *Server) prepareTopics() (map[string][]int32, error) {
 		return nil, fmt.Errorf("%w (is the Kafka cluster at %s reachable?)", err, s.KafkaAddr())
 	}
 	return partitions, nil
-}
-
-func (s *Server) checkLog(snapshotCut, archived ledger.Cut) error {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	end, err := logEnd(ctx, s.admin, message.TradesTopic)
-	if err != nil {
-		return fmt.Errorf("log end offsets: %w", err)
-	}
-	return checkOffsetsForward(end, snapshotCut, archived)
 }
 
 // catchUp waits until the speed layer has applied the log as it stood at start-up, so that

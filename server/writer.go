@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"errors"
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
@@ -38,6 +39,9 @@ func (s *Server) WriteNews(ctx context.Context, items []message.News) error {
 
 // produce sends records and returns, per partition, the offset after the last one.
 func (s *Server) produce(ctx context.Context, records []*kgo.Record) (ledger.Cut, error) {
+	if s.refusal != "" {
+		return nil, errors.New(s.refusal)
+	}
 	results := s.client.ProduceSync(ctx, records...)
 	if err := results.FirstErr(); err != nil {
 		return nil, err

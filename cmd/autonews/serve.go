@@ -31,6 +31,7 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.Float64Var(&cfg.RelevanceThreshold, "relevance-threshold", cfg.RelevanceThreshold, "least portfolio weight that makes a symbol's news relevant (sessions may SET autonews_relevance_threshold)")
 	fs.StringVar(&cfg.CompaniesFile, "companies", "", "company list CSV (columns Symbol, Security, ...) to use instead of the built-in S&P 500 list")
 	fs.IntVar(&cfg.RejectedRetention, "rejected-retention", cfg.RejectedRetention, "how many rejected messages rejected_messages keeps")
+	fs.BoolVar(&cfg.RebuildFromMaster, "rebuild-from-master", false, "if the broker's log went backwards, replay the master dataset into it instead of refusing to apply anything")
 	fs.BoolVar(&cfg.KafkaSyncWrites, "kafka-sync-writes", cfg.KafkaSyncWrites, "fsync every batch the embedded broker accepts")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
