@@ -149,6 +149,13 @@ func Start(cfg Config) (_ *Server, err error) {
 		Partitions: partitions[message.TradesTopic], ClientOpts: kafkaOpts, DedupWindow: cfg.DedupWindow, OnReject: s.reject,
 		Logger: s.log.With("component", "speed"),
 	}, snap)
+	if cfg.DedupWindow > 0 {
+		recent, err := master.RecentTradeIDs(context.Background(), snap.Cut, cfg.DedupWindow)
+		if err != nil {
+			return nil, err
+		}
+		s.speed.Seed(recent)
+	}
 	runs, err := batch.OpenRunLog(filepath.Join(cfg.DataDir, "pipeline_runs.jsonl"), 1000)
 	if err != nil {
 		return nil, err

@@ -162,6 +162,16 @@ func (l *Layer) applyRecordLocked(r *kgo.Record, newPrices map[string]ledger.Pri
 	return ""
 }
 
+// Seed remembers trade ids already applied below the snapshot's cut, so that a trade
+// redelivered just after a restart is not applied again. Call it before Run.
+func (l *Layer) Seed(ids []string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, id := range ids {
+		l.window.firstSighting(id)
+	}
+}
+
 // BeginCut starts D_k+1 at cut, seeded with the trades already applied at or beyond it.
 func (l *Layer) BeginCut(cut ledger.Cut) error {
 	l.mu.Lock()
