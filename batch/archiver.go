@@ -25,7 +25,9 @@ type ArchiverConfig struct {
 	// MaxSegmentRows flushes a partition's segment early once it holds this many rows.
 	// Default 1,048,576.
 	MaxSegmentRows int
-	Logger         *slog.Logger
+	// OnDataLoss is told when the broker lost records the archiver had read. Optional.
+	OnDataLoss func(error)
+	Logger     *slog.Logger
 }
 
 func (c *ArchiverConfig) setDefaults() {
@@ -106,7 +108,7 @@ func (a *Archiver[Row]) Run(ctx context.Context) error {
 	start := map[int32]int64(a.consumed.Clone())
 	a.mu.Unlock()
 	err := consume.Run(ctx, consume.Config{
-		Topic: a.codec.Topic, Start: start, ClientOpts: a.cfg.ClientOpts, PollTimeout: pollWait, Logger: a.cfg.Logger,
+		Topic: a.codec.Topic, Start: start, ClientOpts: a.cfg.ClientOpts, PollTimeout: pollWait, OnDataLoss: a.cfg.OnDataLoss, Logger: a.cfg.Logger,
 	}, a.archive)
 	if err != nil {
 		return err

@@ -52,8 +52,9 @@ type CoordinatorConfig struct {
 	TrimLog func(context.Context, ledger.Cut) error
 	// BeforeStep, if set, runs before each step; tests use it to hold a run open.
 	BeforeStep func(ctx context.Context, run int64, step Step) error
-	// Disabled, if set, fails every run with this reason (the log cannot be trusted).
-	Disabled error
+	// Disabled, if set, is asked before every run; a reason fails the run (the log cannot
+	// be trusted).
+	Disabled func() error
 	// OnRunEnd, if set, is told the outcome of every run (for metrics).
 	OnRunEnd func(RunResult)
 	Runs     *RunLog
@@ -188,7 +189,9 @@ func (c *Coordinator) RunOnce(ctx context.Context) RunResult {
 
 func (c *Coordinator) runSteps(ctx context.Context, cy *cycle) error {
 	if c.cfg.Disabled != nil {
-		return c.cfg.Disabled
+		if err := c.cfg.Disabled(); err != nil {
+			return err
+		}
 	}
 	steps := map[Step]func(context.Context, *cycle) (int64, error){
 		StepCut: c.cut, StepCompute: c.compute, StepVerify: c.verify,

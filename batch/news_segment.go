@@ -3,8 +3,6 @@ package batch
 import (
 	"context"
 	"fmt"
-	"io"
-	"os"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -12,7 +10,6 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/compress"
-	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/autonews/autonews/ledger"
@@ -60,18 +57,7 @@ func (m *Master) WriteNews(partition int32, first, last int64, rows []ArchivedNe
 	rec := buildNewsRecord(rows)
 	defer rec.Release()
 	props := parquet.NewWriterProperties(parquet.WithCompression(compress.Codecs.Zstd), parquet.WithDictionaryDefault(false))
-	err := writeFileAtomic(m.segmentPath(message.NewsTopic, partition, first, last), func(f *os.File) error {
-		w, err := pqarrow.NewFileWriter(newsSchema, struct{ io.Writer }{f}, props, pqarrow.DefaultWriterProps())
-		if err != nil {
-			return err
-		}
-		if err := w.Write(rec); err != nil {
-			w.Close()
-			return err
-		}
-		return w.Close()
-	})
-	if err != nil {
+	if err := writeParquet(m.segmentPath(message.NewsTopic, partition, first, last), rec, props); err != nil {
 		return fmt.Errorf("archive news partition %d offsets %d-%d: %w", partition, first, last, err)
 	}
 	return nil

@@ -88,19 +88,7 @@ func (m *Master) WriteTrades(partition int32, first, last int64, rows []Archived
 	path := m.segmentPath(message.TradesTopic, partition, first, last)
 	rec := buildTradeRecord(rows)
 	defer rec.Release()
-	err := writeFileAtomic(path, func(f *os.File) error {
-		// The writer closes an io.Closer it is given; hide Close so the file can be fsynced.
-		w, err := pqarrow.NewFileWriter(tradeSchema, struct{ io.Writer }{f}, tradeWriterProperties(), pqarrow.DefaultWriterProps())
-		if err != nil {
-			return err
-		}
-		if err := w.Write(rec); err != nil {
-			w.Close()
-			return err
-		}
-		return w.Close()
-	})
-	if err != nil {
+	if err := writeParquet(path, rec, tradeWriterProperties()); err != nil {
 		return Segment{}, fmt.Errorf("archive partition %d offsets %d-%d: %w", partition, first, last, err)
 	}
 	return Segment{Topic: message.TradesTopic, Partition: partition, First: first, Last: last, Path: path}, nil
@@ -131,6 +119,22 @@ func buildTradeRecord(rows []ArchivedTrade) arrow.RecordBatch {
 		ts.Append(arrow.Timestamp(r.TS.UnixMicro()))
 	}
 	return b.NewRecordBatch()
+}
+
+// writeParquet writes one record batch as a Parquet file that appears atomically.
+func writeParquet(path string, rec arrow.RecordBatch, props *parquet.WriterProperties) error {
+	return writeFileAtomic(path, func(f *os.File) error {
+		// The writer closes an io.Closer it is given; hide Close so the file can be fsynced.
+		w, err := pqarrow.NewFileWriter(rec.Schema(), struct{ io.Writer }{f}, props, pqarrow.DefaultWriterProps())
+		if err != nil {
+			return err
+		}
+		if err := w.Write(rec); err != nil {
+			w.Close()
+			return err
+		}
+		return w.Close()
+	})
 }
 
 // readBatchRows is the Parquet read batch size; large batches amortize per-batch costs.

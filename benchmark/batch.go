@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"runtime"
 	"time"
@@ -17,11 +18,11 @@ import (
 // batchRecompute writes a master dataset of generated trades, then measures the batch job
 // over it, the bytes per trade on disk, and the memory a loaded snapshot takes per row.
 func batchRecompute(ctx context.Context, o Options) ([]Result, error) {
-	dir, clean, err := tempDir()
+	dir, err := os.MkdirTemp("", "autonews-bench-")
 	if err != nil {
 		return nil, err
 	}
-	defer clean()
+	defer os.RemoveAll(dir)
 	master, err := batch.OpenMaster(filepath.Join(dir, "master"))
 	if err != nil {
 		return nil, err

@@ -6,6 +6,7 @@ package benchmark
 
 import (
 	"context"
+	gosql "database/sql"
 	"fmt"
 	"io"
 	"log/slog"
@@ -83,30 +84,57 @@ func size(o Options, quick, full int) int {
 	return full
 }
 
-// startServer starts the product on free loopback ports in a temporary data directory.
-// The returned stop also removes the directory.
-func startServer(dir string, configure func(*server.Config)) (*server.Server, func(), error) {
+// fixture is the product started for one scenario: a server on free loopback ports in a
+// temporary data directory, and a MySQL connection pool to it.
+type fixture struct {
+	dir string
+	srv *server.Server
+	db  *gosql.DB
+}
+
+// newFixture starts the product; close stops it and removes its data directory.
+func newFixture() (*fixture, error) {
+	dir, err := os.MkdirTemp("", "autonews-bench-")
+	if err != nil {
+		return nil, err
+	}
+	f := &fixture{dir: dir}
+	if err := f.start(); err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	return f, nil
+}
+
+func (f *fixture) start() error {
 	cfg := server.DefaultConfig()
-	cfg.DataDir = dir
+	cfg.DataDir = f.dir
 	cfg.KafkaAddr, cfg.MySQLAddr, cfg.HTTPAddr = "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0"
 	cfg.CycleInterval = 0
 	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
-	if configure != nil {
-		configure(&cfg)
-	}
 	srv, err := server.Start(cfg)
 	if err != nil {
-		return nil, nil, err
+		return err
 	}
-	return srv, func() { srv.Close() }, nil
+	db, err := gosql.Open("mysql", "root@tcp("+srv.MySQLAddr()+")/autonews")
+	if err != nil {
+		srv.Close()
+		return err
+	}
+	db.SetMaxOpenConns(32)
+	db.SetMaxIdleConns(32)
+	f.srv, f.db = srv, db
+	return nil
 }
 
-func tempDir() (string, func(), error) {
-	dir, err := os.MkdirTemp("", "autonews-bench-")
-	if err != nil {
-		return "", nil, err
-	}
-	return dir, func() { os.RemoveAll(dir) }, nil
+func (f *fixture) stop() {
+	f.db.Close()
+	f.srv.Close()
+}
+
+func (f *fixture) close() {
+	f.stop()
+	os.RemoveAll(f.dir)
 }
 
 func since(start time.Time) float64 { return time.Since(start).Seconds() }

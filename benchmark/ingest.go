@@ -2,7 +2,6 @@ package benchmark
 
 import (
 	"context"
-	gosql "database/sql"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -18,23 +17,14 @@ import (
 // ingest measures trades produced to the embedded broker and applied by the speed layer,
 // while point queries run.
 func ingest(ctx context.Context, o Options) ([]Result, error) {
-	dir, clean, err := tempDir()
+	f, err := newFixture()
 	if err != nil {
 		return nil, err
 	}
-	defer clean()
-	srv, stop, err := startServer(dir, nil)
-	if err != nil {
-		return nil, err
-	}
-	defer stop()
+	defer f.close()
+	srv, db := f.srv, f.db
 	n := size(o, 200_000, 3_000_000)
 	records := tradeRecords(n, 100_000, 1)
-	db, err := gosql.Open("mysql", "root@tcp("+srv.MySQLAddr()+")/autonews")
-	if err != nil {
-		return nil, err
-	}
-	defer db.Close()
 	queryCtx, stopQueries := context.WithCancel(ctx)
 	defer stopQueries()
 	var queries atomic.Int64
@@ -81,27 +71,17 @@ func ingest(ctx context.Context, o Options) ([]Result, error) {
 // freshness measures the time from the producer's acknowledgement of a trade to the trade
 // visible in a holdings point query, while a steady 20,000 trades/s flow.
 func freshness(ctx context.Context, o Options) ([]Result, error) {
-	dir, clean, err := tempDir()
+	f, err := newFixture()
 	if err != nil {
 		return nil, err
 	}
-	defer clean()
-	srv, stop, err := startServer(dir, nil)
-	if err != nil {
-		return nil, err
-	}
-	defer stop()
-	client, err := producer(srv)
+	defer f.close()
+	client, err := producer(f.srv)
 	if err != nil {
 		return nil, err
 	}
 	defer client.Close()
-	db, err := gosql.Open("mysql", "root@tcp("+srv.MySQLAddr()+")/autonews")
-	if err != nil {
-		return nil, err
-	}
-	defer db.Close()
-	probe, err := db.Prepare("SELECT shares FROM holdings WHERE user_id = ?")
+	probe, err := f.db.Prepare("SELECT shares FROM holdings WHERE user_id = ?")
 	if err != nil {
 		return nil, err
 	}

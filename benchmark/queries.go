@@ -7,35 +7,22 @@ import (
 	"math/rand/v2"
 	"sync"
 	"time"
-
-	"github.com/autonews/autonews/server"
 )
 
 // queries measures point selects and relevant news over the MySQL protocol with 16
 // connections, and a full-scan aggregate, over holdings moved into a snapshot.
 func queries(ctx context.Context, o Options) ([]Result, error) {
-	dir, clean, err := tempDir()
+	f, err := newFixture()
 	if err != nil {
 		return nil, err
 	}
-	defer clean()
-	srv, stop, err := startServer(dir, nil)
-	if err != nil {
-		return nil, err
-	}
-	defer stop()
+	defer f.close()
+	db := f.db
 	users := size(o, 20_000, 200_000)
 	records := append(tradeRecords(users*8, users, 5), newsRecords(size(o, 20_000, 100_000), 6)...)
-	if err := load(ctx, srv, records); err != nil {
+	if err := load(ctx, f.srv, records); err != nil {
 		return nil, err
 	}
-	db, err := gosql.Open("mysql", "root@tcp("+srv.MySQLAddr()+")/autonews")
-	if err != nil {
-		return nil, err
-	}
-	defer db.Close()
-	db.SetMaxOpenConns(32)
-	db.SetMaxIdleConns(32)
 	if _, err := db.ExecContext(ctx, "CALL autonews.run_cycle()"); err != nil {
 		return nil, err
 	}
@@ -123,39 +110,29 @@ func measureQPS(ctx context.Context, db *gosql.DB, duration time.Duration, query
 // restart measures a clean restart over a snapshot and a tail of trades after its cut:
 // from Start to serving, caught up with the log.
 func restart(ctx context.Context, o Options) ([]Result, error) {
-	dir, clean, err := tempDir()
+	f, err := newFixture()
 	if err != nil {
 		return nil, err
 	}
-	defer clean()
-	srv, stop, err := startServer(dir, nil)
-	if err != nil {
-		return nil, err
-	}
+	defer f.close()
 	users := size(o, 20_000, 400_000)
-	if err := load(ctx, srv, tradeRecords(users*5, users, 8)); err != nil {
-		stop()
+	if err := load(ctx, f.srv, tradeRecords(users*5, users, 8)); err != nil {
 		return nil, err
 	}
-	res := srv.Coordinator().RunOnce(ctx)
-	if res.Err != nil {
-		stop()
+	if res := f.srv.Coordinator().RunOnce(ctx); res.Err != nil {
 		return nil, res.Err
 	}
-	positions := srv.Speed().Holdings(0, 0).Snapshot.Len()
+	positions := f.srv.Speed().Holdings(0, 0).Snapshot.Len()
 	tail := size(o, 20_000, 1_000_000)
-	if err := load(ctx, srv, tradeRecords(tail, users, 9)); err != nil {
-		stop()
+	if err := load(ctx, f.srv, tradeRecords(tail, users, 9)); err != nil {
 		return nil, err
 	}
-	stop()
+	f.stop()
 	start := time.Now()
-	srv, stop, err = startServer(dir, func(c *server.Config) {})
-	if err != nil {
+	if err := f.start(); err != nil {
 		return nil, err
 	}
 	elapsed := since(start)
-	stop()
 	return []Result{{Scenario: "restart: snapshot + tail of trades to serving", Value: elapsed, Unit: "s", Target: "≤ 3 s (10M rows + 1M tail)",
 		Met: met(elapsed <= 3), Note: fmt.Sprintf("%d-row snapshot, %d-trade tail", positions, tail)}}, nil
 }

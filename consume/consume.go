@@ -23,7 +23,11 @@ type Config struct {
 	// PollTimeout, if set, bounds each poll, so that the handler is called with no
 	// records at least that often (for time-based work such as flushing).
 	PollTimeout time.Duration
-	Logger      *slog.Logger
+	// OnDataLoss, if set, is told when the broker lost records the consumer had read: its
+	// log went backwards under a running consumer, so what was applied may no longer be
+	// what the log holds.
+	OnDataLoss func(error)
+	Logger     *slog.Logger
 }
 
 // Run reads from cfg.Start until ctx ends, calling handle with every fetch (possibly
@@ -55,7 +59,11 @@ func Run(ctx context.Context, cfg Config, handle func(kgo.Fetches)) error {
 			return nil
 		}
 		fetches.EachError(func(topic string, p int32, err error) {
-			if !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled) && cfg.Logger != nil {
+			var loss *kgo.ErrDataLoss
+			switch {
+			case errors.As(err, &loss) && cfg.OnDataLoss != nil:
+				cfg.OnDataLoss(err)
+			case !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled) && cfg.Logger != nil:
 				cfg.Logger.Warn("fetch", "topic", topic, "partition", p, "err", err)
 			}
 		})

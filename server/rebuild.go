@@ -95,3 +95,27 @@ func (s *Server) rebuildFromMaster(master *batch.Master) (*batch.Master, *batch.
 	}
 	return newMaster, store, nil
 }
+
+// dataLoss is told when the broker lost records a consumer had already read: its log
+// went backwards while the server ran (a broker crash that lost its tail). What was
+// applied may no longer be what the log holds, so the server says so, loudly and for good:
+// /readyz fails, pipeline_lag shows it, writes and cycles are refused. A restart checks
+// the log against the snapshot and the master dataset and goes on from what they hold.
+func (s *Server) dataLoss(err error) {
+	reason := fmt.Sprintf("the broker lost records under a running consumer (%v); holdings may differ from the log: restart autonews to re-check the log, or restore the broker's log", err)
+	if s.lostData.CompareAndSwap(nil, &reason) {
+		s.log.Error("data loss in the broker's log", "err", err)
+		s.notReady.Store(&reason)
+	}
+}
+
+// refusalReason is why the server refuses to apply or accept messages, "" if it does not.
+func (s *Server) refusalReason() string {
+	if s.refusal != "" {
+		return s.refusal
+	}
+	if lost := s.lostData.Load(); lost != nil {
+		return *lost
+	}
+	return ""
+}

@@ -58,6 +58,9 @@ type Server struct {
 	notReady atomic.Pointer[string]
 	// refusal says why no message is applied: the broker's log went backwards.
 	refusal string
+	// lostData says, once the broker lost records under a running consumer, what was
+	// lost; nil while nothing was.
+	lostData atomic.Pointer[string]
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -128,13 +131,15 @@ func Start(cfg Config) (_ *Server, err error) {
 	}
 	kafkaOpts := s.clientOpts()
 	s.archiver, err = batch.NewArchiver(master, batch.TradeCodec, batch.ArchiverConfig{
-		Partitions: partitions[message.TradesTopic], ClientOpts: kafkaOpts, FlushInterval: cfg.ArchiveFlushInterval, Logger: s.log.With("component", "archiver"),
+		Partitions: partitions[message.TradesTopic], ClientOpts: kafkaOpts, FlushInterval: cfg.ArchiveFlushInterval, OnDataLoss: s.dataLoss,
+		Logger: s.log.With("component", "archiver"),
 	})
 	if err != nil {
 		return nil, err
 	}
 	s.newsArchiver, err = batch.NewArchiver(master, batch.NewsCodec, batch.ArchiverConfig{
-		Partitions: partitions[message.NewsTopic], ClientOpts: kafkaOpts, FlushInterval: cfg.ArchiveFlushInterval, Logger: s.log.With("component", "news-archiver"),
+		Partitions: partitions[message.NewsTopic], ClientOpts: kafkaOpts, FlushInterval: cfg.ArchiveFlushInterval, OnDataLoss: s.dataLoss,
+		Logger: s.log.With("component", "news-archiver"),
 	})
 	if err != nil {
 		return nil, err
@@ -143,11 +148,11 @@ func Start(cfg Config) (_ *Server, err error) {
 		return nil, err
 	}
 	s.newsFeed = speed.NewNewsFeed(s.newsIndex, speed.NewsConfig{
-		Start: s.newsArchiver.Archived(), ClientOpts: kafkaOpts, OnReject: s.reject, Logger: s.log.With("component", "news"),
+		Start: s.newsArchiver.Archived(), ClientOpts: kafkaOpts, OnReject: s.reject, OnDataLoss: s.dataLoss, Logger: s.log.With("component", "news"),
 	})
 	s.speed = speed.New(speed.Config{
 		Partitions: partitions[message.TradesTopic], ClientOpts: kafkaOpts, DedupWindow: cfg.DedupWindow, OnReject: s.reject,
-		Logger: s.log.With("component", "speed"),
+		OnDataLoss: s.dataLoss, Logger: s.log.With("component", "speed"),
 	}, snap)
 	if cfg.DedupWindow > 0 {
 		recent, err := master.RecentTradeIDs(context.Background(), snap.Cut, cfg.DedupWindow)
@@ -169,8 +174,11 @@ func Start(cfg Config) (_ *Server, err error) {
 		OnRunEnd:   func(r batch.RunResult) { s.metrics.observeRun(r) },
 		Logger:     s.log.With("component", "cycle"),
 	}
-	if s.refusal != "" {
-		coordCfg.Disabled = errors.New(s.refusal)
+	coordCfg.Disabled = func() error {
+		if reason := s.refusalReason(); reason != "" {
+			return errors.New(reason)
+		}
+		return nil
 	}
 	if s.broker != nil {
 		coordCfg.TrimLog = func(ctx context.Context, cut ledger.Cut) error {
@@ -202,7 +210,9 @@ func Start(cfg Config) (_ *Server, err error) {
 		if err := s.catchUp(ctx); err != nil {
 			return nil, err
 		}
-		s.notReady.Store(nil)
+		if s.lostData.Load() == nil {
+			s.notReady.Store(nil)
+		}
 	}
 	if err := s.serveMySQL(); err != nil {
 		return nil, err

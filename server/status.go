@@ -34,8 +34,8 @@ func (s *Server) Lag(ctx context.Context) ([]catalog.LagRow, error) {
 		for _, p := range end.Partitions() {
 			row := catalog.LagRow{Topic: t.topic, Partition: p, LogEnd: end[p], Applied: t.applied[p], Archived: t.archived[p],
 				LagMessages: max(0, end[p]-t.applied[p]), Epoch: snap.Epoch, Status: "ok"}
-			if s.refusal != "" {
-				row.Status, row.LagMessages = "refused: "+s.refusal, 0
+			if reason := s.refusalReason(); reason != "" {
+				row.Status = "refused: " + reason
 			}
 			if t.cut != nil {
 				cut := t.cut[p]

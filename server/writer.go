@@ -39,8 +39,8 @@ func (s *Server) WriteNews(ctx context.Context, items []message.News) error {
 
 // produce sends records and returns, per partition, the offset after the last one.
 func (s *Server) produce(ctx context.Context, records []*kgo.Record) (ledger.Cut, error) {
-	if s.refusal != "" {
-		return nil, errors.New(s.refusal)
+	if reason := s.refusalReason(); reason != "" {
+		return nil, errors.New(reason)
 	}
 	results := s.client.ProduceSync(ctx, records...)
 	if err := results.FirstErr(); err != nil {

@@ -31,7 +31,9 @@ type Config struct {
 	DedupWindow int
 	// OnReject is told of every message that is not applied. Optional.
 	OnReject func(Rejection)
-	Logger   *slog.Logger
+	// OnDataLoss is told when the broker lost records this layer had applied. Optional.
+	OnDataLoss func(error)
+	Logger     *slog.Logger
 }
 
 // Rejection is a message that failed validation or could not be applied.
@@ -98,7 +100,8 @@ func (l *Layer) Run(ctx context.Context) error {
 		start[p] = l.applied[p]
 	}
 	l.mu.RUnlock()
-	return consume.Run(ctx, consume.Config{Topic: message.TradesTopic, Start: start, ClientOpts: l.cfg.ClientOpts, Logger: l.cfg.Logger}, l.apply)
+	return consume.Run(ctx, consume.Config{Topic: message.TradesTopic, Start: start, ClientOpts: l.cfg.ClientOpts,
+		OnDataLoss: l.cfg.OnDataLoss, Logger: l.cfg.Logger}, l.apply)
 }
 
 func (l *Layer) apply(fetches kgo.Fetches) {

@@ -21,6 +21,7 @@ type NewsConfig struct {
 	Start      ledger.Cut
 	ClientOpts []kgo.Opt
 	OnReject   func(Rejection)
+	OnDataLoss func(error)
 	Logger     *slog.Logger
 }
 
@@ -45,7 +46,8 @@ func NewNewsFeed(index *news.Index, cfg NewsConfig) *NewsFeed {
 
 // Run consumes news until ctx ends.
 func (f *NewsFeed) Run(ctx context.Context) error {
-	return consume.Run(ctx, consume.Config{Topic: message.NewsTopic, Start: f.applied.Clone(), ClientOpts: f.cfg.ClientOpts, Logger: f.cfg.Logger}, f.apply)
+	return consume.Run(ctx, consume.Config{Topic: message.NewsTopic, Start: f.applied.Clone(), ClientOpts: f.cfg.ClientOpts,
+		OnDataLoss: f.cfg.OnDataLoss, Logger: f.cfg.Logger}, f.apply)
 }
 
 func (f *NewsFeed) apply(fetches kgo.Fetches) {

@@ -1,11 +1,9 @@
 package sql_test
 
 import (
-	"context"
 	"fmt"
 	"math/rand/v2"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -30,7 +28,7 @@ func TestKillDashNineMidStreamLosesNothing(t *testing.T) {
 	stream := make([]*kgo.Record, 0, len(trades)+len(trades)/20)
 	var newsItems []message.News
 	for i, tr := range trades {
-		stream = append(stream, &kgo.Record{Topic: message.TradesTopic, Key: message.TradeKey(tr.UserID), Value: message.EncodeTrade(tr)})
+		stream = append(stream, tradeRecord(tr))
 		if i%20 == 0 {
 			n := message.News{ID: fmt.Sprintf("KN-%d", i), PublishedAt: tr.TS, Source: "wire",
 				Headline: fmt.Sprintf("$%s moves on day %d", symbols[rng.IntN(len(symbols))], i)}
@@ -39,49 +37,14 @@ func TestKillDashNineMidStreamLosesNothing(t *testing.T) {
 		}
 	}
 
-	producer, err := kgo.NewClient(kgo.SeedBrokers(p.kafkaAddr), kgo.RecordPartitioner(kgo.StickyKeyPartitioner(nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer producer.Close()
-	produce := func(batch []*kgo.Record, timeout time.Duration) error {
-		ctx, cancel := context.WithTimeout(context.Background(), timeout)
-		defer cancel()
-		for _, r := range batch {
-			r.Partition, r.Offset = 0, 0 // a retry is a new produce
-		}
-		return producer.ProduceSync(ctx, batch...).FirstErr()
-	}
-
-	var (
-		mu       sync.Mutex
-		unacked  [][]*kgo.Record
-		produced = make(chan struct{})
-	)
-	go func() {
-		defer close(produced)
-		for i := 0; i < len(stream); i += 40 {
-			batch := stream[i:min(i+40, len(stream))]
-			if err := produce(batch, 2*time.Second); err != nil {
-				mu.Lock()
-				unacked = append(unacked, batch)
-				mu.Unlock()
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
-	}()
+	sender := streamAtLeastOnce(t, p.kafkaAddr, stream, 40, 10*time.Millisecond)
 	for k := 0; k < kills; k++ {
 		time.Sleep(time.Duration(100+rng.IntN(500)) * time.Millisecond)
 		p.kill()
 		p.start()
 	}
-	<-produced
-	for _, batch := range unacked {
-		if err := produce(batch, 30*time.Second); err != nil {
-			t.Fatalf("redeliver after the kills: %v", err)
-		}
-	}
-	t.Logf("%d trades and %d news, %d kills, %d batches redelivered", len(trades), len(newsItems), kills, len(unacked))
+	redelivered := sender.finish()
+	t.Logf("%d trades and %d news, %d kills, %d batches redelivered", len(trades), len(newsItems), kills, redelivered)
 
 	if out := p.runCycle(); !strings.Contains(out, "succeeded") {
 		t.Fatalf("final cycle: %s", out)
