@@ -1,6 +1,7 @@
 package sql_test
 
 import (
+	"context"
 	gosql "database/sql"
 	"encoding/json"
 	"errors"
@@ -165,5 +166,45 @@ func TestNodeMysql2Client(t *testing.T) {
 	if !strings.HasPrefix(got.Comment, "AutoNews") || len(got.Text) != 1 || got.Text[0]["shares"] != float64(12) ||
 		len(got.Prepared) != 1 || got.Prepared[0]["symbol"] != "MMM" || got.Error != 1146 {
 		t.Fatalf("node saw %s", out)
+	}
+}
+
+// A multi-row INSERT on one connection is seen by the very next SELECT on another, and
+// the statements clients browse with answer.
+func TestReadYourWritesAcrossConnectionsAndBrowsing(t *testing.T) {
+	h := startHarness(t)
+	writer, err := h.db.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer writer.Close()
+	reader, err := h.db.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reader.Close()
+	for i := 1; i <= 20; i++ {
+		if _, err := writer.ExecContext(context.Background(), fmt.Sprintf(
+			"INSERT INTO trades (user_id, symbol, side, quantity, price) VALUES (%d, 'MMM', 'BUY', %d, 10), (%d, 'KO', 'BUY', 1, 60)", i, i, i)); err != nil {
+			t.Fatal(err)
+		}
+		var shares int64
+		if err := reader.QueryRowContext(context.Background(), "SELECT shares FROM holdings WHERE user_id = ? AND symbol = 'MMM'", i).Scan(&shares); err != nil || shares != int64(i) {
+			t.Fatalf("write %d not seen by the next read on another connection: %d %v", i, shares, err)
+		}
+	}
+	for _, q := range []string{"SHOW STATUS LIKE 'Threads_connected'", "SHOW PROCESSLIST", "SHOW VARIABLES LIKE 'version%'", "SHOW FULL TABLES FROM autonews"} {
+		rows, err := reader.QueryContext(context.Background(), q)
+		if err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		n := 0
+		for rows.Next() {
+			n++
+		}
+		rows.Close()
+		if n == 0 {
+			t.Errorf("%s returned no rows", q)
+		}
 	}
 }

@@ -3,12 +3,15 @@ package sql_test
 import (
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
+
+	"github.com/autonews/autonews/server"
 )
 
 func get(t *testing.T, url string) (int, string) {
@@ -102,5 +105,28 @@ func TestMetricsHealthAndReadiness(t *testing.T) {
 	}
 	if got := value("autonews_lag_messages", map[string]string{"topic": "trades", "partition": "0"}); got != 0 {
 		t.Errorf("lag %v", got)
+	}
+}
+
+// With an admin password, the pipeline page's run button asks for it.
+func TestRunButtonNeedsTheAdminPassword(t *testing.T) {
+	h := startHarnessConfig(t, func(c *server.Config) { c.MySQLPassword = adminPassword })
+	base := "http://" + h.srv.HTTPAddr()
+	if _, body := get(t, base+"/pipeline"); !strings.Contains(body, `type="password"`) {
+		t.Fatal("the run form does not ask for the password")
+	}
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	for password, want := range map[string]int{"": http.StatusForbidden, "wrong": http.StatusForbidden, adminPassword: http.StatusSeeOther} {
+		resp, err := noRedirect.PostForm(base+"/pipeline/run", url.Values{"password": {password}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("password %q: %d, want %d", password, resp.StatusCode, want)
+		}
+	}
+	if got, _ := h.query("SELECT count(*) FROM pipeline_runs WHERE step = 'run'"); got != "1\n" {
+		t.Errorf("runs started: %q, want exactly the one with the password", got)
 	}
 }
