@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/autonews/autonews/batch"
 	"github.com/autonews/autonews/message"
@@ -46,7 +47,7 @@ func newMetrics(s *Server) *metrics {
 		}),
 	}
 	m.registry.MustRegister(m.cycles, m.cycleDuration, m.queries, m.queryDuration, m.connections,
-		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}),
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		&pipelineCollector{s: s})
 	return m
 }

@@ -131,7 +131,8 @@ func TestDedupWindowForgetsTheOldest(t *testing.T) {
 			t.Fatalf("%s: first sighting %v, want %v", step.id, got, step.first)
 		}
 	}
-	if off := newDedupWindow(0); !off.firstSighting("x") || !off.firstSighting("x") {
+	off := newDedupWindow(0)
+	if first, again := off.firstSighting("x"), off.firstSighting("x"); !first || !again {
 		t.Fatal("a zero window deduplicates")
 	}
 }
