@@ -101,10 +101,13 @@ func (l *Layer) Run(ctx context.Context) error {
 	}
 	l.mu.RUnlock()
 	return consume.Run(ctx, consume.Config{Topic: message.TradesTopic, Start: start, ClientOpts: l.cfg.ClientOpts,
-		OnDataLoss: l.cfg.OnDataLoss, Logger: l.cfg.Logger}, l.apply)
+		PollTimeout: time.Second, OnDataLoss: l.cfg.OnDataLoss, Logger: l.cfg.Logger}, l.apply)
 }
 
 func (l *Layer) apply(fetches kgo.Fetches) {
+	if fetches.NumRecords() == 0 {
+		return
+	}
 	l.mu.Lock()
 	var rejections []Rejection
 	newPrices := map[string]ledger.PriceMark{}
@@ -223,11 +226,17 @@ func (l *Layer) Applied() ledger.Cut { return l.tracker.get().Clone() }
 func (l *Layer) LastApplied() map[int32]time.Time { return l.tracker.lastStamps() }
 
 // Served returns what holdings serve for every user, and the offsets it holds, taken at
-// one moment: what a recomputation from the log up to those offsets must equal.
+// one moment: what a recomputation from the log up to those offsets must equal. Per
+// partition that is the snapshot's cut or what the layer applied, whichever is further:
+// a snapshot may be cut beyond what the speed layer has read.
 func (l *Layer) Served() (ledger.View, ledger.Cut) {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
-	return ledger.View{Snapshot: l.snapshot, Delta: l.active.book.Holdings(math.MinInt64, math.MaxInt64), Prices: l.prices}, l.applied.Clone()
+	held := l.applied.Clone()
+	for p, off := range l.snapshot.Cut {
+		held[p] = max(held[p], off)
+	}
+	return ledger.View{Snapshot: l.snapshot, Delta: l.active.book.Holdings(math.MinInt64, math.MaxInt64), Prices: l.prices}, held
 }
 
 // InjectDelta adds shares to a position of the active delta without a trade: a fault

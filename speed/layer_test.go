@@ -150,3 +150,13 @@ func TestLastPricesFollowTheLatestTradeAcrossTheSwap(t *testing.T) {
 		t.Fatalf("delta price %v", p)
 	}
 }
+
+// A snapshot may be cut beyond what the speed layer has read: what is served then holds
+// everything below the cut.
+func TestServedOffsetsAreTheFurtherOfCutAndApplied(t *testing.T) {
+	l := New(Config{Partitions: []int32{0, 1}}, ledger.NewBook().Freeze(3, ledger.Cut{0: 5, 1: 0}))
+	l.apply(fetch(record(1, 0, "T1", 1, "BUY", 1), record(1, 1, "T2", 1, "BUY", 1)))
+	if _, held := l.Served(); !held.Equal(ledger.Cut{0: 5, 1: 2}) {
+		t.Fatalf("served offsets %s", held)
+	}
+}

@@ -47,10 +47,13 @@ func NewNewsFeed(index *news.Index, cfg NewsConfig) *NewsFeed {
 // Run consumes news until ctx ends.
 func (f *NewsFeed) Run(ctx context.Context) error {
 	return consume.Run(ctx, consume.Config{Topic: message.NewsTopic, Start: f.applied.Clone(), ClientOpts: f.cfg.ClientOpts,
-		OnDataLoss: f.cfg.OnDataLoss, Logger: f.cfg.Logger}, f.apply)
+		PollTimeout: time.Second, OnDataLoss: f.cfg.OnDataLoss, Logger: f.cfg.Logger}, f.apply)
 }
 
 func (f *NewsFeed) apply(fetches kgo.Fetches) {
+	if fetches.NumRecords() == 0 {
+		return
+	}
 	stamps := map[int32]time.Time{}
 	fetches.EachRecord(func(r *kgo.Record) {
 		if r.Offset < f.applied[r.Partition] {

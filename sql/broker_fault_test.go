@@ -81,6 +81,11 @@ func TestBrokerKillsWhileTradesFlow(t *testing.T) {
 		}
 		return
 	}
+	// The speed layer itself caught up: nothing waits in the log.
+	if lag := p.waitForQuery("SELECT sum(lag_messages) FROM pipeline_lag", "0\n", 30*time.Second); lag != "0\n" {
+		all, _ := p.query("SELECT * FROM pipeline_lag")
+		t.Fatalf("the speed layer did not catch up after the broker came back:\n%s", all)
+	}
 	if got := p.waitForQuery(holdingsQuery, renderPositions(want), 60*time.Second); sortedOutput(got) != renderPositions(want) {
 		t.Fatalf("holdings differ from the independent sum\n got: %.300s\nwant: %.300s", sortedOutput(got), renderPositions(want))
 	}
