@@ -124,7 +124,8 @@ func (l *Layer) apply(fetches kgo.Fetches) {
 	}
 	applied := l.applied.Clone()
 	l.mu.Unlock()
-	l.tracker.publish(applied, stamps)
+	// Rejections are recorded before the offsets are published: whoever waited for an
+	// offset finds its rejection in rejected_messages.
 	for _, rej := range rejections {
 		l.rejected.Add(1)
 		l.cfg.Logger.Warn("trade rejected", "partition", rej.Partition, "offset", rej.Offset, "reason", rej.Reason)
@@ -132,6 +133,7 @@ func (l *Layer) apply(fetches kgo.Fetches) {
 			l.cfg.OnReject(rej)
 		}
 	}
+	l.tracker.publish(applied, stamps)
 }
 
 // applyRecordLocked applies one record to every delta that accepts it, notes the price it
