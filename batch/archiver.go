@@ -62,9 +62,9 @@ type Archiver[Row any] struct {
 
 	mu       sync.Mutex
 	pending  map[int32]*pendingSegment[Row]
-	consumed ledger.Cut // next offset read, per partition
-	archived ledger.Cut // next offset not yet in the master dataset
-	progress chan struct{}
+	consumed ledger.Cut        // next offset read, per partition
+	archived ledger.Cut        // next offset not yet in the master dataset
+	progress *consume.Progress // consumed, as published to FlushThrough
 }
 
 type pendingSegment[Row any] struct {
@@ -87,7 +87,7 @@ func NewArchiver[Row any](master *Master, codec Codec[Row], cfg ArchiverConfig) 
 		cfg: cfg, codec: codec, master: master,
 		pending:  make(map[int32]*pendingSegment[Row]),
 		consumed: archived.Clone(), archived: archived,
-		progress: make(chan struct{}),
+		progress: consume.NewProgress(codec.Topic, archived),
 	}, nil
 }
 
@@ -122,9 +122,9 @@ func (a *Archiver[Row]) archive(fetches kgo.Fetches) {
 	a.mu.Lock()
 	fetches.EachRecord(a.addLocked)
 	err := a.flushDueLocked(time.Now())
-	close(a.progress)
-	a.progress = make(chan struct{})
+	consumed := a.consumed.Clone()
 	a.mu.Unlock()
+	a.progress.Publish(consumed, nil)
 	if err != nil {
 		a.cfg.Logger.Error("archive flush failed; records stay buffered and the flush is retried", "err", err)
 	}
@@ -172,29 +172,11 @@ func (a *Archiver[Row]) flushLocked(due func(*pendingSegment[Row]) bool) error {
 // flushes what it has consumed so far; the returned offsets are always what is durably
 // in the master dataset.
 func (a *Archiver[Row]) FlushThrough(ctx context.Context, target ledger.Cut) (ledger.Cut, error) {
-	a.waitConsumed(ctx, target)
+	_ = a.progress.Wait(ctx, target) // past ctx, what was consumed so far is flushed
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if err := a.flushLocked(func(*pendingSegment[Row]) bool { return true }); err != nil {
 		return nil, err
 	}
 	return a.archived.Clone(), nil
-}
-
-// waitConsumed returns once every partition is consumed up to target, or ctx ends.
-func (a *Archiver[Row]) waitConsumed(ctx context.Context, target ledger.Cut) {
-	for {
-		a.mu.Lock()
-		caughtUp := a.consumed.Covers(target)
-		progress := a.progress
-		a.mu.Unlock()
-		if caughtUp {
-			return
-		}
-		select {
-		case <-progress:
-		case <-ctx.Done():
-			return
-		}
-	}
 }

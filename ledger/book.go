@@ -25,7 +25,6 @@ type Holding struct {
 type Book struct {
 	accounts map[int64]map[string]int64
 	prices   map[string]PriceMark
-	applied  int64
 }
 
 // NewBook returns an empty book.
@@ -47,7 +46,6 @@ func (b *Book) Apply(t message.Trade, at LogPosition) error {
 	}
 	account[t.Symbol] = shares
 	b.notePrice(t.Symbol, PriceMark{Price: t.Price, TSMicros: t.TS.UnixMicro(), At: at})
-	b.applied++
 	return nil
 }
 
@@ -77,9 +75,6 @@ func (b *Book) Adjust(userID int64, symbol string, shares int64) {
 	account[symbol] += shares
 }
 
-// Applied is the number of trades applied.
-func (b *Book) Applied() int64 { return b.applied }
-
 // Shares returns the user's position in symbol.
 func (b *Book) Shares(userID int64, symbol string) int64 { return b.accounts[userID][symbol] }
 
@@ -91,9 +86,6 @@ func (b *Book) Price(symbol string) (PriceMark, bool) {
 
 // Prices returns a copy of every last price.
 func (b *Book) Prices() map[string]PriceMark { return maps.Clone(b.prices) }
-
-// Users returns the number of users with at least one position entry.
-func (b *Book) Users() int { return len(b.accounts) }
 
 // Holdings returns the non-zero positions of users in [lo, hi], ordered by user and symbol.
 func (b *Book) Holdings(lo, hi int64) []Holding {

@@ -80,14 +80,6 @@ func (x *Index) All() Series {
 	return x.all.view()
 }
 
-// Get returns the item with id.
-func (x *Index) Get(id string) (*Item, bool) {
-	x.mu.RLock()
-	defer x.mu.RUnlock()
-	it, ok := x.byID[id]
-	return it, ok
-}
-
 // Len is the number of stored items.
 func (x *Index) Len() int {
 	x.mu.RLock()

@@ -69,7 +69,7 @@ type Layer struct {
 	prices  map[string]ledger.PriceMark
 	applied ledger.Cut // next offset to apply, per partition
 	window  *dedupWindow
-	tracker *offsetTracker // applied, as published to waiters
+	tracker *consume.Progress // applied, as published to waiters
 
 	consumed, appliedCount, rejected, duplicates atomic.Int64
 }
@@ -88,7 +88,7 @@ func New(cfg Config, snap *ledger.Snapshot) *Layer {
 	}
 	return &Layer{
 		cfg: cfg, snapshot: snap, active: newDelta(snap.Cut), prices: snap.Prices(), applied: applied,
-		window: newDedupWindow(max(cfg.DedupWindow, 0)), tracker: newOffsetTracker(applied),
+		window: newDedupWindow(max(cfg.DedupWindow, 0)), tracker: consume.NewProgress(message.TradesTopic, applied),
 	}
 }
 
@@ -133,7 +133,7 @@ func (l *Layer) apply(fetches kgo.Fetches) {
 			l.cfg.OnReject(rej)
 		}
 	}
-	l.tracker.publish(applied, stamps)
+	l.tracker.Publish(applied, stamps)
 }
 
 // applyRecordLocked applies one record to every delta that accepts it, notes the price it
@@ -222,10 +222,10 @@ func (l *Layer) Holdings(lo, hi int64) ledger.View {
 }
 
 // Applied returns the next offset to apply per partition.
-func (l *Layer) Applied() ledger.Cut { return l.tracker.get().Clone() }
+func (l *Layer) Applied() ledger.Cut { return l.tracker.Offsets() }
 
 // LastApplied returns the timestamp of the last record applied per partition.
-func (l *Layer) LastApplied() map[int32]time.Time { return l.tracker.lastStamps() }
+func (l *Layer) LastApplied() map[int32]time.Time { return l.tracker.Stamps() }
 
 // Served returns what holdings serve for every user, and the offsets it holds, taken at
 // one moment: what a recomputation from the log up to those offsets must equal. Per
@@ -251,7 +251,7 @@ func (l *Layer) InjectDelta(userID int64, symbol string, shares int64) {
 
 // WaitApplied returns once every partition is applied up to target, or ctx ends.
 func (l *Layer) WaitApplied(ctx context.Context, target ledger.Cut) error {
-	return l.tracker.wait(ctx, message.TradesTopic, target)
+	return l.tracker.Wait(ctx, target)
 }
 
 // ActiveUser is a user and the number of their trades since the published cut.

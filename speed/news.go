@@ -31,7 +31,7 @@ type NewsFeed struct {
 	cfg     NewsConfig
 	index   *news.Index
 	applied ledger.Cut // owned by the Run goroutine
-	tracker *offsetTracker
+	tracker *consume.Progress
 
 	stored, rejected, duplicates atomic.Int64
 }
@@ -41,7 +41,7 @@ func NewNewsFeed(index *news.Index, cfg NewsConfig) *NewsFeed {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	return &NewsFeed{cfg: cfg, index: index, applied: cfg.Start.Clone(), tracker: newOffsetTracker(cfg.Start)}
+	return &NewsFeed{cfg: cfg, index: index, applied: cfg.Start.Clone(), tracker: consume.NewProgress(message.NewsTopic, cfg.Start)}
 }
 
 // Run consumes news until ctx ends.
@@ -76,18 +76,18 @@ func (f *NewsFeed) apply(fetches kgo.Fetches) {
 			f.duplicates.Add(1)
 		}
 	})
-	f.tracker.publish(f.applied.Clone(), stamps)
+	f.tracker.Publish(f.applied.Clone(), stamps)
 }
 
 // Applied returns the next offset to apply per partition.
-func (f *NewsFeed) Applied() ledger.Cut { return f.tracker.get().Clone() }
+func (f *NewsFeed) Applied() ledger.Cut { return f.tracker.Offsets() }
 
 // LastApplied returns the timestamp of the last record applied per partition.
-func (f *NewsFeed) LastApplied() map[int32]time.Time { return f.tracker.lastStamps() }
+func (f *NewsFeed) LastApplied() map[int32]time.Time { return f.tracker.Stamps() }
 
 // WaitApplied returns once every partition is applied up to target, or ctx ends.
 func (f *NewsFeed) WaitApplied(ctx context.Context, target ledger.Cut) error {
-	return f.tracker.wait(ctx, message.NewsTopic, target)
+	return f.tracker.Wait(ctx, target)
 }
 
 // Stats counts what the feed consumed.
