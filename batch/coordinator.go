@@ -94,6 +94,9 @@ type Coordinator struct {
 
 	runMu   sync.Mutex // held for a whole run: one run at a time
 	current *ledger.Snapshot
+	// folded is the fold behind current when a run computed it; the next run advances it
+	// by the new trades only. Nil, or at another cut than current's, means a full recompute.
+	folded  *Aggregate
 	lastRun int64
 }
 
@@ -177,7 +180,7 @@ func (c *Coordinator) RunOnce(ctx context.Context) RunResult {
 	} else {
 		runRec.Rows = cy.stats.Applied
 		c.cfg.Logger.Info("cycle published", "run", cy.run, "epoch", cy.epoch, "cut", cy.cut.String(),
-			"trades", cy.stats.Applied, "positions", cy.snap.Len(), "elapsed", runRec.Finished.Sub(start))
+			"trades", cy.stats.Applied, "incremental", cy.stats.Incremental, "positions", cy.snap.Len(), "elapsed", runRec.Finished.Sub(start))
 	}
 	c.record(runRec)
 	res := RunResult{Run: cy.run, Epoch: cy.epoch, Status: runRec.Status, Err: err, Elapsed: runRec.Finished.Sub(start)}
@@ -273,9 +276,25 @@ func (c *Coordinator) cut(ctx context.Context, cy *cycle) (int64, error) {
 }
 
 func (c *Coordinator) compute(ctx context.Context, cy *cycle) (int64, error) {
-	snap, stats, err := Compute(ctx, c.master, cy.epoch, cy.cut)
+	var snap *ledger.Snapshot
+	var stats ComputeStats
+	err := ErrIncrementOverflow
+	if c.folded != nil && c.folded.Cut().Equal(cy.prev.Cut) {
+		snap, stats, err = c.folded.Advance(ctx, cy.prev, cy.epoch, cy.cut)
+		if err != nil {
+			c.folded = nil // it failed part-way and matches no cut
+			if !errors.Is(err, ErrIncrementOverflow) {
+				return 0, err
+			}
+			c.cfg.Logger.Warn("recomputing the whole history", "run", cy.run, "reason", err)
+		}
+	}
 	if err != nil {
-		return 0, err
+		c.folded = NewAggregate(c.master)
+		if snap, stats, err = c.folded.Advance(ctx, ledger.EmptySnapshot(), cy.epoch, cy.cut); err != nil {
+			c.folded = nil
+			return 0, err
+		}
 	}
 	cy.snap, cy.stats = snap, stats
 	return int64(snap.Len()), nil
@@ -311,7 +330,7 @@ func (c *Coordinator) publish(_ context.Context, cy *cycle) (int64, error) {
 		CreatedAt:  time.Now().UTC(),
 		Cut:        map[string]ledger.Cut{message.TradesTopic: cy.cut},
 		StepMillis: cy.millis,
-		Trades:     cy.stats.Applied,
+		Trades:     cy.stats.Trades,
 		Duplicates: cy.stats.Duplicates,
 	})
 	if err != nil {

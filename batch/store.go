@@ -35,7 +35,7 @@ type Manifest struct {
 	Files map[string]FileDigest `json:"files"`
 	// StepMillis records how long each cycle step took before publishing.
 	StepMillis map[string]int64 `json:"step_millis,omitempty"`
-	// Trades applied and duplicates skipped while computing.
+	// Trades the snapshot holds, and duplicates skipped by the run that computed it.
 	Trades     int64 `json:"trades"`
 	Duplicates int64 `json:"duplicates"`
 }

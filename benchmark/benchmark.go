@@ -28,6 +28,9 @@ type Options struct {
 	Progress io.Writer
 	// Only, if set, names the scenarios to run.
 	Only []string
+	// DuckDB, if set, is the command of the bench/duckdb module: the batch scenario runs
+	// it on the same master dataset and reports the ratio of the two times.
+	DuckDB string
 }
 
 // Result is one measured figure.

@@ -40,7 +40,7 @@ func (b *Book) Apply(t message.Trade, at LogPosition) error {
 		account = make(map[string]int64, 4)
 		b.accounts[t.UserID] = account
 	}
-	shares, ok := addShares(account[t.Symbol], t.SignedQuantity())
+	shares, ok := AddShares(account[t.Symbol], t.SignedQuantity())
 	if !ok {
 		return fmt.Errorf("trade %s at p%d:%d: %w", t.ID, at.Partition, at.Offset, ErrOverflow)
 	}
@@ -55,8 +55,8 @@ func (b *Book) notePrice(symbol string, m PriceMark) {
 	}
 }
 
-// addShares adds with an overflow check; ok is false when the sum does not fit.
-func addShares(a, b int64) (sum int64, ok bool) {
+// AddShares adds two share counts; ok is false when the sum does not fit in an int64.
+func AddShares(a, b int64) (sum int64, ok bool) {
 	sum = a + b
 	if (b > 0 && sum < a) || (b < 0 && sum > a) {
 		return a, false

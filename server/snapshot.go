@@ -44,7 +44,7 @@ func loadSnapshot(store *batch.Store, master *batch.Master, log *slog.Logger) (*
 		return nil, fmt.Errorf("%w; and the master dataset cannot replace it: %w", err, compErr)
 	}
 	if _, pubErr := store.Publish(snap, batch.Manifest{CreatedAt: time.Now().UTC(), Cut: map[string]ledger.Cut{message.TradesTopic: cut},
-		Trades: stats.Applied, Duplicates: stats.Duplicates}); pubErr != nil {
+		Trades: stats.Trades, Duplicates: stats.Duplicates}); pubErr != nil {
 		// Serving the recomputed snapshot is still right; the next cycle publishes again.
 		log.Warn("publish the recomputed snapshot", "err", pubErr)
 	}

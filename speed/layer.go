@@ -151,6 +151,9 @@ func (l *Layer) applyRecordLocked(r *kgo.Record, newPrices map[string]ledger.Pri
 	}
 	if !l.window.firstSighting(t.ID) {
 		l.duplicates.Add(1)
+		if l.active.accepts(at) {
+			notePrice(newPrices, t, at) // as the batch layer does: every copy counts for the last price
+		}
 		return ""
 	}
 	for _, d := range []*Delta{l.active, l.next} {
@@ -161,13 +164,17 @@ func (l *Layer) applyRecordLocked(r *kgo.Record, newPrices map[string]ledger.Pri
 		}
 	}
 	if l.active.accepts(at) {
-		mark := ledger.PriceMark{Price: t.Price, TSMicros: t.TS.UnixMicro(), At: at}
-		if old, ok := newPrices[t.Symbol]; !ok || mark.Supersedes(old) {
-			newPrices[t.Symbol] = mark
-		}
+		notePrice(newPrices, t, at)
 	}
 	l.appliedCount.Add(1)
 	return ""
+}
+
+func notePrice(prices map[string]ledger.PriceMark, t message.Trade, at ledger.LogPosition) {
+	mark := ledger.PriceMark{Price: t.Price, TSMicros: t.TS.UnixMicro(), At: at}
+	if old, ok := prices[t.Symbol]; !ok || mark.Supersedes(old) {
+		prices[t.Symbol] = mark
+	}
 }
 
 // Seed remembers trade ids already applied below the snapshot's cut, so that a trade

@@ -1,0 +1,239 @@
+package batch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/autonews/autonews/ledger"
+	"github.com/autonews/autonews/message"
+)
+
+// history is a generated master dataset and the book an independent reducer (ledger.Book,
+// applying each trade_id once in partition and offset order) builds from it.
+type history struct {
+	master *Master
+	trades []ArchivedTrade // in partition, offset order
+	end    ledger.Cut
+}
+
+// writeHistory archives n trades over partitions in segments of up to segmentRows,
+// redelivering about one in ten, sometimes into a later segment or another partition.
+func writeHistory(t *testing.T, rng *rand.Rand, n, partitions, segmentRows int) history {
+	t.Helper()
+	h := history{master: openMaster(t), end: ledger.Cut{}}
+	symbols := []string{"MMM", "KO", "BRK.B", "A", "GOOGL", "T"}
+	var issued []message.Trade
+	for p := range partitions {
+		var rows []ArchivedTrade
+		for off := range n / partitions {
+			var tr message.Trade
+			if len(issued) > 0 && rng.IntN(10) == 0 {
+				tr = issued[rng.IntN(len(issued))]
+			} else {
+				side := message.Buy
+				if rng.IntN(3) == 0 {
+					side = message.Sell
+				}
+				tr = archived(fmt.Sprintf("T%d", len(issued)), rng.Int64N(40)+1, symbols[rng.IntN(len(symbols))], side, rng.Int64N(100)+1, int32(p), int64(off)).Trade
+				tr.Price = float64(rng.IntN(1000)) / 10
+				tr.TS = tr.TS.Add(-time.Duration(rng.IntN(5)) * time.Second) // out of order: the later ts wins
+				issued = append(issued, tr)
+			}
+			rows = append(rows, ArchivedTrade{Trade: tr, At: ledger.LogPosition{Partition: int32(p), Offset: int64(off)}})
+		}
+		for first := 0; first < len(rows); first += segmentRows {
+			seg := rows[first:min(first+segmentRows, len(rows))]
+			if _, err := h.master.WriteTrades(int32(p), int64(first), int64(first+len(seg)-1), seg); err != nil {
+				t.Fatal(err)
+			}
+		}
+		h.trades = append(h.trades, rows...)
+		h.end[int32(p)] = int64(len(rows))
+	}
+	return h
+}
+
+// book reduces the history below cut with ledger.Book, the speed layer's reducer.
+func (h history) book(t *testing.T, cut ledger.Cut) *ledger.Book {
+	t.Helper()
+	b := ledger.NewBook()
+	seen := map[string]bool{}
+	for _, tr := range h.trades {
+		if !cut.Includes(tr.At) || seen[tr.ID] {
+			continue
+		}
+		seen[tr.ID] = true
+		if err := b.Apply(tr.Trade, tr.At); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return b
+}
+
+// lastPrices is every symbol's last price below cut: the latest row by (ts, partition,
+// offset), redeliveries included, so that the rule does not depend on which copy of a
+// trade a run saw first.
+func (h history) lastPrices(cut ledger.Cut) map[string]ledger.PriceMark {
+	prices := map[string]ledger.PriceMark{}
+	for _, tr := range h.trades {
+		mark := ledger.PriceMark{Price: tr.Price, TSMicros: tr.TS.UnixMicro(), At: tr.At}
+		if old, ok := prices[tr.Symbol]; cut.Includes(tr.At) && (!ok || mark.Supersedes(old)) {
+			prices[tr.Symbol] = mark
+		}
+	}
+	return prices
+}
+
+// sameAsBook fails unless snap holds exactly the book's positions and the history's last
+// prices below the snapshot's cut.
+func (h history) sameAsBook(t *testing.T, snap *ledger.Snapshot, b *ledger.Book) {
+	t.Helper()
+	want := b.Holdings(math.MinInt64, math.MaxInt64)
+	var got []ledger.Holding
+	for i := range snap.Len() {
+		got = append(got, snap.Row(i))
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("snapshot holds %d positions, the book %d:\n got  %v\n want %v", len(got), len(want), got, want)
+	}
+	prices := h.lastPrices(snap.Cut)
+	for sym, mark := range prices {
+		if got, ok := snap.Price(sym); !ok || got != mark {
+			t.Fatalf("price of %s: %+v, want %+v", sym, got, mark)
+		}
+	}
+	if len(snap.Prices()) != len(prices) {
+		t.Fatalf("%d prices, want %d", len(snap.Prices()), len(prices))
+	}
+}
+
+func TestAdvancingStepByStepEqualsTheReducerOverTheWholeHistory(t *testing.T) {
+	for seed := range uint64(5) {
+		t.Run(fmt.Sprint("seed=", seed), func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(seed, 7))
+			h := writeHistory(t, rng, 3000, 3, 400)
+			agg := NewAggregate(h.master)
+			snap := ledger.EmptySnapshot()
+			cut := ledger.Cut{}
+			for step := 1; !cut.Equal(h.end); step++ {
+				next := cut.Clone()
+				for p, end := range h.end {
+					next[p] = min(end, next[p]+rng.Int64N(900)) // cuts fall inside segments too
+				}
+				var stats ComputeStats
+				var err error
+				snap, stats, err = agg.Advance(context.Background(), snap, uint64(step), next)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if stats.Incremental != (step > 1) {
+					t.Fatalf("step %d: incremental=%v", step, stats.Incremental)
+				}
+				h.sameAsBook(t, snap, h.book(t, next))
+				full, fullStats, err := Compute(context.Background(), h.master, uint64(step), next)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if fullStats.Trades != stats.Trades || fullStats.NetShares != stats.NetShares {
+					t.Fatalf("step %d: incremental folded %d trades (net %d), full %d (net %d)", step, stats.Trades, stats.NetShares, fullStats.Trades, fullStats.NetShares)
+				}
+				h.sameAsBook(t, full, h.book(t, next))
+				cut = next
+			}
+		})
+	}
+}
+
+func TestHashCollisionsNeitherDropNorDoubleTrades(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	h := writeHistory(t, rng, 2000, 2, 300)
+	half := ledger.Cut{0: 500, 1: 700}
+	for name, hash := range map[string]func(string) uint64{
+		"every id collides":     func(string) uint64 { return 42 },
+		"ids collide by length": func(id string) uint64 { return uint64(len(id)) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			agg := NewAggregate(h.master)
+			agg.hashID = hash
+			snap, _, err := agg.Advance(context.Background(), ledger.EmptySnapshot(), 1, half)
+			if err != nil {
+				t.Fatal(err)
+			}
+			h.sameAsBook(t, snap, h.book(t, half))
+			snap, stats, err := agg.Advance(context.Background(), snap, 2, h.end)
+			if err != nil {
+				t.Fatal(err)
+			}
+			h.sameAsBook(t, snap, h.book(t, h.end))
+			if rows := int64(len(h.trades)); stats.Trades+countDuplicates(h.trades) != rows {
+				t.Fatalf("%d trades and %d duplicates, want %d rows in all", stats.Trades, countDuplicates(h.trades), rows)
+			}
+		})
+	}
+}
+
+func countDuplicates(trades []ArchivedTrade) int64 {
+	seen := map[string]bool{}
+	var dups int64
+	for _, tr := range trades {
+		if seen[tr.ID] {
+			dups++
+		}
+		seen[tr.ID] = true
+	}
+	return dups
+}
+
+func TestAnAggregateRefusesAnotherBaseAndAFailedOne(t *testing.T) {
+	h := writeHistory(t, rand.New(rand.NewPCG(1, 1)), 200, 1, 100)
+	agg := NewAggregate(h.master)
+	snap, _, err := agg.Advance(context.Background(), ledger.EmptySnapshot(), 1, ledger.Cut{0: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := agg.Advance(context.Background(), ledger.EmptySnapshot(), 2, ledger.Cut{0: 200}); err == nil {
+		t.Fatal("advanced from a snapshot at another cut")
+	}
+	if _, _, err := agg.Advance(context.Background(), snap, 2, ledger.Cut{0: 50}); err == nil {
+		t.Fatal("advanced backwards")
+	}
+	if _, _, err := agg.Advance(context.Background(), snap, 2, ledger.Cut{0: 900}); err == nil {
+		t.Fatal("advanced beyond the master dataset")
+	}
+	if _, _, err := agg.Advance(context.Background(), snap, 2, ledger.Cut{0: 200}); err == nil {
+		t.Fatal("an aggregate that failed part-way advanced again")
+	}
+}
+
+func TestAnIncrementThatOverflowsAPositionAsksForAFullRecompute(t *testing.T) {
+	m := openMaster(t)
+	big := archived("a", 1, "MMM", message.Buy, 1, 0, 0)
+	big.Quantity = math.MaxInt64
+	if _, err := m.WriteTrades(0, 0, 0, []ArchivedTrade{big}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.WriteTrades(0, 1, 1, []ArchivedTrade{archived("b", 1, "MMM", message.Buy, 1, 0, 1)}); err != nil {
+		t.Fatal(err)
+	}
+	agg := NewAggregate(m)
+	snap, _, err := agg.Advance(context.Background(), ledger.EmptySnapshot(), 1, ledger.Cut{0: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := agg.Advance(context.Background(), snap, 2, ledger.Cut{0: 2}); !errors.Is(err, ErrIncrementOverflow) {
+		t.Fatalf("got %v, want ErrIncrementOverflow", err)
+	}
+	full, stats, err := Compute(context.Background(), m, 2, ledger.Cut{0: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if full.Row(0).Shares != math.MaxInt64 || stats.Overflows != 1 {
+		t.Fatalf("full recompute holds %d shares with %d overflows, want the first trade only", full.Row(0).Shares, stats.Overflows)
+	}
+}
