@@ -104,7 +104,7 @@ func batchRecompute(ctx context.Context, o Options) ([]Result, error) {
 }
 
 // historyWriter archives generated trades round-robin over partitions, a segment at a
-// time: Zipf-like symbol choice, two buys for each sale.
+// time: each user trades a portfolio of ten symbols, two buys for each sale.
 type historyWriter struct {
 	master  *batch.Master
 	users   int64
@@ -136,8 +136,9 @@ func (w *historyWriter) write(n int) error {
 			if w.rng.IntN(3) == 0 {
 				side = message.Sell
 			}
+			user := w.rng.Int64N(w.users) + 1
 			rows = append(rows, batch.ArchivedTrade{
-				Trade: message.Trade{ID: fmt.Sprintf("b%d", w.written), UserID: w.rng.Int64N(w.users) + 1, Symbol: w.symbols[min(w.rng.IntN(500), w.rng.IntN(500))],
+				Trade: message.Trade{ID: fmt.Sprintf("b%d", w.written), UserID: user, Symbol: w.portfolioSymbol(user),
 					Side: side, Quantity: w.rng.Int64N(200) + 1, Price: float64(w.rng.IntN(50000)+100) / 100, TS: w.ts.Add(time.Duration(w.written) * time.Millisecond)},
 				At: ledger.LogPosition{Partition: p, Offset: w.next[p] + int64(len(rows))},
 			})
@@ -149,6 +150,13 @@ func (w *historyWriter) write(n int) error {
 		w.next[p] += int64(len(rows))
 	}
 	return nil
+}
+
+// portfolioSymbol picks one of the ten symbols the user trades, popular symbols more
+// often: fifty trades a user give about ten positions, as the targets assume.
+func (w *historyWriter) portfolioSymbol(user int64) string {
+	slot := uint64(user)*0x9E3779B97F4A7C15 + uint64(w.rng.IntN(10))*0xBF58476D1CE4E5B9
+	return w.symbols[min(int(slot>>32%500), int(slot%500))]
 }
 
 // cut is the cut just past everything written.

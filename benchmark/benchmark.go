@@ -31,6 +31,9 @@ type Options struct {
 	// DuckDB, if set, is the command of the bench/duckdb module: the batch scenario runs
 	// it on the same master dataset and reports the ratio of the two times.
 	DuckDB string
+	// MySQLBaseline, if set, is the DSN of a MySQL or MariaDB server: the queries scenario
+	// loads the same holdings into it and runs the same queries against both.
+	MySQLBaseline string
 }
 
 // Result is one measured figure.

@@ -5,6 +5,7 @@ import (
 	gosql "database/sql"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"time"
 )
@@ -39,24 +40,100 @@ func queries(ctx context.Context, o Options) ([]Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	scan, err := measureScan(ctx, db)
+	if err != nil {
+		return nil, err
+	}
+	ratio := news.qps / point.qps
+	results := []Result{
+		{Scenario: "point select: holdings WHERE user_id = ?, 16 connections", Value: point.qps, Unit: "queries/s", Target: "≥ 1.0× MariaDB",
+			Note: fmt.Sprintf("p50 %.2f ms, p99 %.2f ms over %d positions", point.p50, point.p99, positions)},
+		{Scenario: "relevant_news WHERE user_id = ? ORDER BY published_at DESC LIMIT 20", Value: news.qps, Unit: "queries/s",
+			Target: "within 1.5× of the point select", Met: met(ratio >= 1/1.5), Note: fmt.Sprintf("%.2f× the point select's rate; p99 %.2f ms", ratio, news.p99)},
+		{Scenario: "full-scan aggregate: COUNT(*), SUM(shares) FROM holdings", Value: scan, Unit: "ms", Target: "≥ 2× MariaDB",
+			Note: fmt.Sprintf("median of 5 over %d positions", positions)},
+	}
+	if o.MySQLBaseline == "" {
+		results[0].Note += "; no baseline given (--mysql-baseline)"
+		results[2].Note += "; no baseline given (--mysql-baseline)"
+		return results, nil
+	}
+	peer, err := openBaseline(ctx, o.MySQLBaseline, db)
+	if err != nil {
+		return nil, err
+	}
+	defer peer.db.Close()
+	if err := sameAnswers(ctx, db, peer.db, users); err != nil {
+		return nil, err
+	}
+	theirPoint, err := measureQPS(ctx, peer.db, duration, "SELECT * FROM holdings WHERE user_id = ?", users)
+	if err != nil {
+		return nil, err
+	}
+	theirScan, err := measureScan(ctx, peer.db)
+	if err != nil {
+		return nil, err
+	}
+	pointRatio, scanRatio := point.qps/theirPoint.qps, theirScan/scan
+	return append(results,
+		Result{Scenario: "point select relative to the baseline, same rows and client", Value: pointRatio, Unit: "× its queries/s",
+			Target: "≥ 1.0, p99 no worse", Met: met(pointRatio >= 1 && point.p99 <= theirPoint.p99),
+			Note: fmt.Sprintf("%s: %.0f queries/s, p99 %.2f ms (AutoNews p99 %.2f ms)", peer.version, theirPoint.qps, theirPoint.p99, point.p99)},
+		Result{Scenario: "full-scan aggregate relative to the baseline", Value: scanRatio, Unit: "× as fast",
+			Target: "≥ 2", Met: met(scanRatio >= 2), Note: fmt.Sprintf("%s: %.1f ms", peer.version, theirScan)},
+	), nil
+}
+
+// measureScan is the median time of five full-scan aggregates, in milliseconds.
+func measureScan(ctx context.Context, db *gosql.DB) (float64, error) {
 	var scans []time.Duration
 	for range 5 {
 		start := time.Now()
 		var count, sum float64
 		if err := db.QueryRowContext(ctx, "SELECT COUNT(*), SUM(shares) FROM holdings").Scan(&count, &sum); err != nil {
-			return nil, err
+			return 0, err
 		}
 		scans = append(scans, time.Since(start))
 	}
-	ratio := news.qps / point.qps
-	return []Result{
-		{Scenario: "point select: holdings WHERE user_id = ?, 16 connections", Value: point.qps, Unit: "queries/s", Target: "≥ 1.0× MariaDB",
-			Note: fmt.Sprintf("p50 %.2f ms, p99 %.2f ms over %d positions; no MariaDB baseline was run here", point.p50, point.p99, positions)},
-		{Scenario: "relevant_news WHERE user_id = ? ORDER BY published_at DESC LIMIT 20", Value: news.qps, Unit: "queries/s",
-			Target: "within 1.5× of the point select", Met: met(ratio >= 1/1.5), Note: fmt.Sprintf("%.2f× the point select's rate; p99 %.2f ms", ratio, news.p99)},
-		{Scenario: "full-scan aggregate: COUNT(*), SUM(shares) FROM holdings", Value: ms(percentile(scans, 0.5)), Unit: "ms",
-			Target: "≥ 2× MariaDB", Note: fmt.Sprintf("%d positions; no MariaDB baseline was run here", positions)},
-	}, nil
+	return ms(percentile(scans, 0.5)), nil
+}
+
+// sameAnswers checks that the baseline answers point selects like AutoNews, so that the
+// two are measured on the same work.
+func sameAnswers(ctx context.Context, ours, theirs *gosql.DB, users int) error {
+	const query = "SELECT user_id, symbol, shares FROM holdings WHERE user_id = ? ORDER BY symbol"
+	for user := 1; user <= users; user += max(1, users/100) {
+		a, err := rowsText(ctx, ours, query, user)
+		if err != nil {
+			return err
+		}
+		b, err := rowsText(ctx, theirs, query, user)
+		if err != nil {
+			return err
+		}
+		if a != b {
+			return fmt.Errorf("the baseline answers user %d with %q, AutoNews with %q", user, b, a)
+		}
+	}
+	return nil
+}
+
+func rowsText(ctx context.Context, db *gosql.DB, query string, args ...any) (string, error) {
+	rows, err := db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return "", err
+	}
+	defer rows.Close()
+	var sb strings.Builder
+	for rows.Next() {
+		var user, shares int64
+		var symbol string
+		if err := rows.Scan(&user, &symbol, &shares); err != nil {
+			return "", err
+		}
+		fmt.Fprintf(&sb, "%d %s %d;", user, symbol, shares)
+	}
+	return sb.String(), rows.Err()
 }
 
 type qps struct{ qps, p50, p99 float64 }

@@ -34,11 +34,9 @@ var errorCodes = []struct {
 	{regexp.MustCompile(`command denied to user`), errTableAccessDenied, mysql.SSClientError, "; this account may only read"},
 }
 
-// WithErrorCodes wraps the MySQL handler so that errors carry their proper codes.
-func WithErrorCodes(h mysql.Handler) (mysql.Handler, error) { return codedHandler{h}, nil }
+var _ server.HandlerWrapper = WrapHandler(HandlerOptions{})
 
-var _ server.HandlerWrapper = WithErrorCodes
-
+// codedHandler gives errors their proper codes.
 type codedHandler struct{ mysql.Handler }
 
 func recode(err error) error {

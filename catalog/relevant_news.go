@@ -42,9 +42,11 @@ func registerSystemVariables() {
 	})
 }
 
-// threshold is the session's relevance threshold.
-func threshold(ctx *sql.Context) (float64, error) {
-	v, err := ctx.GetSessionVariable(ctx, ThresholdVariable)
+// threshold is the query's session's relevance threshold.
+func threshold(ctx *sql.Context) (float64, error) { return sessionThreshold(ctx, ctx.Session) }
+
+func sessionThreshold(ctx *sql.Context, session sql.Session) (float64, error) {
+	v, err := session.GetSessionVariable(ctx, ThresholdVariable)
 	if err != nil {
 		return 0, err
 	}
@@ -137,7 +139,7 @@ func (it *relevantIter) Next(*sql.Context) (sql.Row, error) {
 	for {
 		if it.news != nil {
 			if r, ok := it.news.Next(); ok {
-				return sql.Row{it.user, r.Item.ID, r.Item.PublishedAt, r.Symbol, r.Weight, r.Item.Headline, r.Item.Source, r.Item.URL}, nil
+				return relevantRow(it.user, r), nil
 			}
 			it.news = nil
 		}

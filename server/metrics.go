@@ -22,6 +22,7 @@ type metrics struct {
 	cycleDuration *prometheus.HistogramVec
 	queries       *prometheus.CounterVec
 	queryDuration prometheus.Histogram
+	fastPath      prometheus.Counter
 	connections   prometheus.Gauge
 }
 
@@ -42,11 +43,14 @@ func newMetrics(s *Server) *metrics {
 			Name: "autonews_query_duration_seconds", Help: "Latency of SQL statements.",
 			Buckets: prometheus.ExponentialBuckets(0.0001, 2, 18),
 		}),
+		fastPath: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "autonews_fast_path_queries_total", Help: "Point selects answered without the SQL engine's analyzer (also counted in autonews_queries_total).",
+		}),
 		connections: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "autonews_mysql_connections", Help: "Open MySQL protocol connections.",
 		}),
 	}
-	m.registry.MustRegister(m.cycles, m.cycleDuration, m.queries, m.queryDuration, m.connections,
+	m.registry.MustRegister(m.cycles, m.cycleDuration, m.queries, m.queryDuration, m.fastPath, m.connections,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		&pipelineCollector{s: s})
 	return m
@@ -68,6 +72,12 @@ func (m *metrics) QueryCompleted(success bool, d time.Duration) {
 	}
 	m.queries.WithLabelValues(outcome).Inc()
 	m.queryDuration.Observe(d.Seconds())
+}
+
+// fastPathQueryCompleted counts a query the fast path answered.
+func (m *metrics) fastPathQueryCompleted(success bool, d time.Duration) {
+	m.fastPath.Inc()
+	m.QueryCompleted(success, d)
 }
 
 var (

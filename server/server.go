@@ -36,10 +36,11 @@ type Server struct {
 	cfg Config
 	log *slog.Logger
 
-	lock   *flock.Flock
-	broker *kfake.Cluster // nil with an external cluster
-	client *kgo.Client    // admin and producer connection
-	admin  *kadm.Client
+	lock     *flock.Flock
+	sessions catalog.Sessions // each MySQL connection's session, for the fast path
+	broker   *kfake.Cluster   // nil with an external cluster
+	client   *kgo.Client      // admin and producer connection
+	admin    *kadm.Client
 
 	archiver     *batch.Archiver[batch.ArchivedTrade]
 	newsArchiver *batch.Archiver[batch.ArchivedNews]
@@ -295,8 +296,8 @@ func (s *Server) catchUp(ctx context.Context) error {
 
 func (s *Server) serveMySQL() error {
 	logrus.SetLevel(logrus.ErrorLevel) // go-mysql-server logs every connection, and warns of features we do not serve
-	engine := catalog.NewEngine(catalog.Sources{Holdings: s.speed, Cycle: s.coordinator, News: s.newsIndex, Writer: s, Status: s},
-		catalog.EngineOptions{GenericPlans: s.cfg.GenericPlans})
+	sources := catalog.Sources{Holdings: s.speed, Cycle: s.coordinator, News: s.newsIndex, Writer: s, Status: s}
+	engine := catalog.NewEngine(sources, catalog.EngineOptions{GenericPlans: s.cfg.GenericPlans})
 	if err := setUpAccounts(engine, s.cfg); err != nil {
 		return err
 	}
@@ -304,8 +305,9 @@ func (s *Server) serveMySQL() error {
 	if err != nil {
 		return fmt.Errorf("mysql listener on %s: %w (is another server using the port? choose one with --mysql-addr)", s.cfg.MySQLAddr, err)
 	}
+	handler := catalog.HandlerOptions{FastPath: !s.cfg.GenericPlans, Sources: sources, Sessions: &s.sessions, Observe: s.metrics.fastPathQueryCompleted}
 	srv, err := gms.NewServerWithHandler(gms.Config{Protocol: "tcp", Address: ln.Addr().String(), Listener: ln, Version: catalog.Version,
-		ProtocolListenerFactory: listenerWithAccounts}, engine, sql.NewContext, s.newSession, s.metrics, catalog.WithErrorCodes)
+		ProtocolListenerFactory: listenerWithAccounts}, engine, sql.NewContext, s.newSession, s.metrics, catalog.WrapHandler(handler))
 	if err != nil {
 		ln.Close()
 		return fmt.Errorf("mysql server: %w", err)
@@ -325,6 +327,7 @@ func (s *Server) newSession(_ context.Context, conn *mysql.Conn, addr string) (s
 	if err := session.InitSessionVariable(sql.NewEmptyContext(), catalog.ThresholdVariable, s.cfg.RelevanceThreshold); err != nil {
 		return nil, err
 	}
+	s.sessions.Add(conn.ConnectionID, session)
 	return session, nil
 }
 

@@ -49,16 +49,7 @@ func TestMetricsHealthAndReadiness(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	resp, err := http.Get(base + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	parser := expfmt.NewTextParser(model.UTF8Validation)
-	families, err := parser.TextToMetricFamilies(resp.Body)
-	if err != nil {
-		t.Fatalf("parse /metrics: %v", err)
-	}
+	families := scrapeMetrics(t, base)
 	value := func(name string, labels map[string]string) float64 {
 		t.Helper()
 		f, ok := families[name]
@@ -129,4 +120,20 @@ func TestRunButtonNeedsTheAdminPassword(t *testing.T) {
 	if got, _ := h.query("SELECT count(*) FROM pipeline_runs WHERE step = 'run'"); got != "1\n" {
 		t.Errorf("runs started: %q, want exactly the one with the password", got)
 	}
+}
+
+// scrapeMetrics reads /metrics in the Prometheus text format.
+func scrapeMetrics(t *testing.T, base string) map[string]*dto.MetricFamily {
+	t.Helper()
+	resp, err := http.Get(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := parser.TextToMetricFamilies(resp.Body)
+	if err != nil {
+		t.Fatalf("parse /metrics: %v", err)
+	}
+	return families
 }

@@ -21,6 +21,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	asJSON := fs.Bool("json", false, "print the results as JSON")
 	only := fs.String("only", "", "run only these scenarios, comma-separated (ingest, freshness, batch, queries, restart)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file, for go tool pprof")
+	baseline := fs.String("mysql-baseline", "", "a MySQL or MariaDB server (DSN like root@tcp(127.0.0.1:3306)/) to load the same holdings into and compare queries with; the bench creates database autonews_bench there")
 	duckdb := fs.String("duckdb", "", "a DuckDB runner to compare the batch job with on the same files (build it: cd bench/duckdb && go build -o /tmp/autonews-duckdb .)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -40,7 +41,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *only != "" {
 		scenarios = strings.Split(*only, ",")
 	}
-	results, err := benchmark.Run(ctx, benchmark.Options{Quick: *quick, Progress: stderr, Only: scenarios, DuckDB: *duckdb})
+	results, err := benchmark.Run(ctx, benchmark.Options{Quick: *quick, Progress: stderr, Only: scenarios, DuckDB: *duckdb, MySQLBaseline: *baseline})
 	if err != nil {
 		return err
 	}

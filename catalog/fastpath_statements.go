@@ -1,0 +1,250 @@
+package catalog
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/dolthub/go-mysql-server/sql"
+	querypb "github.com/dolthub/vitess/go/vt/proto/query"
+	"github.com/dolthub/vitess/go/vt/sqlparser"
+
+	"github.com/autonews/autonews/news"
+)
+
+// fastTable is a table the fast path reads one user of.
+type fastTable struct {
+	name    string
+	schema  sql.Schema
+	columns map[string]int // lower-case column name → schema index
+	// newestFirst is the one ORDER BY the table's own order satisfies, if any.
+	newestFirst string
+	// rows returns the user's rows in the table's order, at most limit of them (-1: all).
+	rows func(ctx *sql.Context, session sql.Session, user int64, limit int64) ([]sql.Row, error)
+}
+
+func newFastTables(src Sources) map[string]*fastTable {
+	holdings := newHoldingsTable(src.Holdings, unionLayers)
+	relevant := newRelevantNewsTable(src.Holdings, src.News)
+	tables := []*fastTable{
+		{name: holdings.name, schema: holdings.schema, rows: func(_ *sql.Context, _ sql.Session, user, limit int64) ([]sql.Row, error) {
+			cursor := newUserCursor(holdings.view(user, user), user, user)
+			id, valued, ok := cursor.next()
+			if !ok {
+				return nil, nil
+			}
+			rows := holdings.rows(id, valued, fullRange())
+			if limit >= 0 && int64(len(rows)) > limit {
+				rows = rows[:limit]
+			}
+			return rows, nil
+		}},
+		{name: relevantNewsName, schema: relevant.schema, newestFirst: "published_at", rows: func(ctx *sql.Context, session sql.Session, user, limit int64) ([]sql.Row, error) {
+			threshold, err := sessionThreshold(ctx, session)
+			if err != nil {
+				return nil, err
+			}
+			cursor := newUserCursor(src.Holdings.Holdings(user, user), user, user)
+			_, valued, ok := cursor.next()
+			if !ok {
+				return nil, nil
+			}
+			var rows []sql.Row
+			items := src.News.Relevant(weights(valued), threshold)
+			for r, ok := items.Next(); ok && (limit < 0 || int64(len(rows)) < limit); r, ok = items.Next() {
+				rows = append(rows, relevantRow(user, r))
+			}
+			return rows, nil
+		}},
+	}
+	byName := map[string]*fastTable{}
+	for _, t := range tables {
+		t.columns = map[string]int{}
+		for i, c := range t.schema {
+			t.columns[c.Name] = i
+		}
+		byName[t.name] = t
+	}
+	return byName
+}
+
+func relevantRow(user int64, r news.Relevant) sql.Row {
+	return sql.Row{user, r.Item.ID, r.Item.PublishedAt, r.Symbol, r.Weight, r.Item.Headline, r.Item.Source, r.Item.URL}
+}
+
+// pointSelect is a statement of the shape the fast path answers.
+type pointSelect struct {
+	table     *fastTable
+	shape     string // the statement without its user id: result columns are a function of it
+	columns   []int  // the table's columns in select order
+	qualified bool   // names autonews.<table> rather than <table>
+	limit     int64  // -1: none
+	user      int64  // the literal user id, in a query text
+	bindVar   string // the bind variable of the user id, in a prepared statement
+}
+
+// parse recognizes
+//
+//	SELECT <columns> FROM [autonews.]<table> WHERE user_id = <v> [ORDER BY <newest first>] [LIMIT <n>]
+//
+// for the fast path's tables, where v is an integer literal or, in a prepared statement, a
+// placeholder; columns are * or plain column names without aliases. Anything else is not
+// a point select, and goes the generic way.
+func (p *fastPath) parse(query string, prepared bool) (pointSelect, bool) {
+	ps := pointSelect{limit: -1}
+	if !containsFold(query, "user_id") {
+		return ps, false // most statements: no need to parse
+	}
+	stmt, err := sqlparser.Parse(query)
+	if err != nil {
+		return ps, false
+	}
+	sel, ok := stmt.(*sqlparser.Select)
+	if !ok || sel.With != nil || sel.QueryOpts != (sqlparser.QueryOpts{}) || len(sel.Comments) > 0 || sel.GroupBy != nil ||
+		sel.Having != nil || sel.Window != nil || sel.Lock != "" || sel.Into != nil || sel.Where == nil {
+		return ps, false
+	}
+	if ps.table, ps.qualified, ok = p.fromTable(sel.From); !ok {
+		return ps, false
+	}
+	if ps.columns, ok = ps.table.selected(sel.SelectExprs); !ok {
+		return ps, false
+	}
+	if !ps.table.ordered(sel.OrderBy) {
+		return ps, false
+	}
+	if sel.Limit != nil {
+		if ps.limit, ok = literalLimit(sel.Limit); !ok {
+			return ps, false
+		}
+	}
+	cmp, ok := sel.Where.Expr.(*sqlparser.ComparisonExpr)
+	if !ok || cmp.Operator != sqlparser.EqualStr || cmp.Escape != nil || !ps.table.isColumn(cmp.Left, "user_id") {
+		return ps, false
+	}
+	val, ok := cmp.Right.(*sqlparser.SQLVal)
+	switch {
+	case !ok:
+		return ps, false
+	case prepared && val.Type == sqlparser.ValArg:
+		ps.bindVar = strings.TrimPrefix(string(val.Val), ":")
+	case !prepared && val.Type == sqlparser.IntVal:
+		if ps.user, err = strconv.ParseInt(string(val.Val), 10, 64); err != nil {
+			return ps, false
+		}
+	default:
+		return ps, false
+	}
+	sel.Where = nil
+	ps.shape = sqlparser.String(sel)
+	return ps, true
+}
+
+func (p *fastPath) fromTable(from sqlparser.TableExprs) (table *fastTable, qualified, ok bool) {
+	if len(from) != 1 {
+		return nil, false, false
+	}
+	t, ok := from[0].(*sqlparser.AliasedTableExpr)
+	if !ok || t.Partitions != nil || !t.As.IsEmpty() || t.Hints != nil || t.AsOf != nil || t.Lateral {
+		return nil, false, false
+	}
+	name, ok := t.Expr.(sqlparser.TableName)
+	if !ok {
+		return nil, false, false
+	}
+	qualifier := name.DbQualifier.String()
+	if qualifier != "" && !strings.EqualFold(qualifier, DatabaseName) {
+		return nil, false, false
+	}
+	table, ok = p.tables[strings.ToLower(name.Name.String())]
+	return table, qualifier != "", ok
+}
+
+func (t *fastTable) selected(exprs sqlparser.SelectExprs) ([]int, bool) {
+	if len(exprs) == 1 {
+		if star, ok := exprs[0].(*sqlparser.StarExpr); ok {
+			if !star.TableName.IsEmpty() && !t.names(star.TableName) {
+				return nil, false
+			}
+			all := make([]int, len(t.schema))
+			for i := range all {
+				all[i] = i
+			}
+			return all, true
+		}
+	}
+	var cols []int
+	for _, e := range exprs {
+		aliased, ok := e.(*sqlparser.AliasedExpr)
+		if !ok || !aliased.As.IsEmpty() {
+			return nil, false
+		}
+		col, ok := aliased.Expr.(*sqlparser.ColName)
+		if !ok || !col.Qualifier.IsEmpty() && !t.names(col.Qualifier) {
+			return nil, false
+		}
+		i, ok := t.columns[strings.ToLower(col.Name.String())]
+		if !ok {
+			return nil, false
+		}
+		cols = append(cols, i)
+	}
+	return cols, true
+}
+
+// names reports whether a qualifier written in the statement names the table.
+func (t *fastTable) names(q sqlparser.TableName) bool {
+	db := q.DbQualifier.String()
+	return strings.EqualFold(q.Name.String(), t.name) && (db == "" || strings.EqualFold(db, DatabaseName))
+}
+
+func (t *fastTable) isColumn(e sqlparser.Expr, name string) bool {
+	col, ok := e.(*sqlparser.ColName)
+	return ok && col.Name.EqualString(name) && (col.Qualifier.IsEmpty() || t.names(col.Qualifier))
+}
+
+// ordered reports whether the ORDER BY, if any, asks for the order the table yields.
+func (t *fastTable) ordered(order sqlparser.OrderBy) bool {
+	switch {
+	case len(order) == 0:
+		return true
+	case len(order) > 1 || t.newestFirst == "":
+		return false
+	}
+	return order[0].Direction == sqlparser.DescScr && t.isColumn(order[0].Expr, t.newestFirst)
+}
+
+func literalLimit(l *sqlparser.Limit) (int64, bool) {
+	if l.Offset != nil {
+		return 0, false
+	}
+	val, ok := l.Rowcount.(*sqlparser.SQLVal)
+	if !ok || val.Type != sqlparser.IntVal {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(string(val.Val), 10, 64)
+	return n, err == nil && n >= 0
+}
+
+// int64BindVar reads an integer bind variable; anything else goes the generic way.
+func int64BindVar(v *querypb.BindVariable) (int64, bool) {
+	if v == nil {
+		return 0, false
+	}
+	switch v.Type {
+	case querypb.Type_INT8, querypb.Type_INT16, querypb.Type_INT24, querypb.Type_INT32, querypb.Type_INT64,
+		querypb.Type_UINT8, querypb.Type_UINT16, querypb.Type_UINT24, querypb.Type_UINT32:
+		n, err := strconv.ParseInt(string(v.Value), 10, 64)
+		return n, err == nil
+	}
+	return 0, false
+}
+
+// containsFold reports whether s contains substr, ignoring ASCII case, without allocating.
+func containsFold(s, substr string) bool {
+	for i := 0; i+len(substr) <= len(s); i++ {
+		if strings.EqualFold(s[i:i+len(substr)], substr) {
+			return true
+		}
+	}
+	return false
+}
