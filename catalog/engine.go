@@ -20,7 +20,8 @@ type EngineOptions struct {
 func NewEngine(src Sources, opts EngineOptions) *sqle.Engine {
 	b := analyzer.NewBuilder(NewProvider(src))
 	if !opts.GenericPlans {
-		b = b.AddPostAnalyzeRule(elideUserNewsSortRule, elideUserNewsSort)
+		b = b.AddPostAnalyzeRule(elideUserNewsSortRule, elideUserNewsSort).
+			AddPostAnalyzeRule(holdingsTotalsRule, useHoldingsTotals)
 	}
 	return sqle.New(b.Build(), nil)
 }

@@ -45,12 +45,22 @@ var fastPathCases = []fastPathCase{
 	{query: "SELECT shares + 1 FROM holdings WHERE user_id = 3"},
 	{query: "SELECT * FROM holdings WHERE user_id = 3 AND symbol = 'KO'"},
 	{query: "SELECT nope FROM holdings WHERE user_id = 3"},
+	// Totals over whole holdings tables: answered by AutoNews' totals plan, or the engine's.
+	{query: "SELECT COUNT(*), SUM(shares) FROM holdings"},
+	{query: "SELECT count(1), sum(shares), min(shares), max(shares), count(symbol) FROM holdings"},
+	{query: "SELECT COUNT(*), SUM(shares) AS net FROM holdings_batch"},
+	{query: "SELECT SUM(shares), MAX(shares), COUNT(*) FROM holdings_delta"},
+	{query: "SELECT SUM(shares) FROM holdings WHERE user_id > 5"},
+	{query: "SELECT SUM(market_value), COUNT(DISTINCT symbol) FROM holdings"},
+	{query: "SELECT symbol, SUM(shares) FROM holdings GROUP BY symbol ORDER BY symbol"},
+	{query: "SELECT (SELECT COUNT(*) FROM holdings_delta), (SELECT SUM(shares) FROM holdings)"},
 }
 
 // The fast path answers one user's holdings and latest relevant news without the
-// engine's analyzer; it must answer exactly as the engine does, columns, types, rows and
-// errors alike, by text and as prepared statements, and leave everything else to it.
-func TestFastPathAnswersExactlyAsTheEngine(t *testing.T) {
+// engine's analyzer, and AutoNews' plan rules take totals and one user's news off the
+// generic plans; all must answer exactly as the generic engine does, columns, types, rows
+// and errors alike, by text and as prepared statements, and leave everything else to it.
+func TestFastPathAndPlanRulesAnswerExactlyAsTheGenericEngine(t *testing.T) {
 	fast, generic := startHarnessWith(t, false), startHarnessWith(t, true)
 	rng := rand.New(rand.NewPCG(5, 6))
 	symbols := []string{"MMM", "KO", "AAPL", "NVDA", "T"}
