@@ -92,6 +92,21 @@ func DecodeTrade(key, value []byte) (Trade, error) {
 	if err := checkPayload(value); err != nil {
 		return Trade{}, err
 	}
+	if t, ok := scanTrade(value); ok && keyMatches(key, t.UserID) {
+		return t, nil
+	}
+	return decodeTradeFields(key, value)
+}
+
+// keyMatches reports whether the message key is the user id in decimal.
+func keyMatches(key []byte, userID int64) bool {
+	var buf [20]byte
+	return key != nil && string(key) == string(strconv.AppendInt(buf[:0], userID, 10))
+}
+
+// decodeTradeFields is the general path of DecodeTrade: a JSON decoder into raw fields,
+// each then decoded and checked on its own so that a rejection names its field.
+func decodeTradeFields(key, value []byte) (Trade, error) {
 	var w tradeWire
 	if err := json.Unmarshal(value, &w); err != nil {
 		return Trade{}, invalid("malformed JSON: %s", shortJSONError(err))
@@ -170,17 +185,22 @@ func checkPayload(value []byte) error {
 
 func tradeID(raw json.RawMessage) (string, error) {
 	id, err := stringField("trade_id", raw)
-	switch {
-	case err != nil:
+	if err != nil {
 		return "", err
-	case id == "":
-		return "", invalid("empty trade_id")
-	case len(id) > MaxTradeIDLen:
-		return "", invalid("trade_id longer than %d bytes", MaxTradeIDLen)
-	case hasControl(id):
-		return "", invalid("trade_id contains control characters")
 	}
-	return id, nil
+	return id, checkTradeID(id)
+}
+
+func checkTradeID(id string) error {
+	switch {
+	case id == "":
+		return invalid("empty trade_id")
+	case len(id) > MaxTradeIDLen:
+		return invalid("trade_id longer than %d bytes", MaxTradeIDLen)
+	case hasControl(id):
+		return invalid("trade_id contains control characters")
+	}
+	return nil
 }
 
 func userID(raw json.RawMessage) (int64, error) {

@@ -128,8 +128,17 @@ func FuzzDecodeTrade(f *testing.F) {
 	f.Add([]byte("42"), []byte(goodTrade))
 	f.Add([]byte("42"), []byte(with("price", "1e999")))
 	f.Add([]byte("1"), []byte(`{"trade_id":"\u0000"}`))
+	f.Add([]byte("42"), []byte(` { "ts" : "2026-11-25T14:03:00Z", "price":1.5e2,"quantity":7,"side":"SELL","symbol":"BRK.B","user_id":42,"trade_id":"x"} `))
+	f.Add([]byte("42"), []byte(`{"trade_id":"T","user_id":042,"symbol":"MMM","side":"BUY","quantity":5,"price":1,"ts":"2026-11-25T14:03:00Z"}`))
 	f.Fuzz(func(t *testing.T, key, value []byte) {
 		tr, err := DecodeTrade(key, value)
+		// The one-pass scanner and the general path agree on whatever the scanner takes.
+		if scanned, ok := scanTrade(value); ok {
+			general, generalErr := decodeTradeFields(TradeKey(scanned.UserID), value)
+			if generalErr != nil || general != scanned {
+				t.Fatalf("scanned %+v, the general path %+v, %v", scanned, general, generalErr)
+			}
+		}
 		if err != nil {
 			var verr *Error
 			if !errors.As(err, &verr) {
