@@ -9,7 +9,9 @@ import (
 // keeps the trades it applied so that the next delta can be seeded from them when a cut
 // falls behind what the speed layer already applied. The Layer serializes access.
 type Delta struct {
-	base    ledger.Cut
+	base ledger.Cut
+	// floor is base by partition number, for the test every record takes.
+	floor   []int64
 	book    *ledger.Book
 	applied []appliedTrade
 	// tradesByUser counts the trades applied per user: who is active since the cut.
@@ -22,11 +24,26 @@ type appliedTrade struct {
 }
 
 func newDelta(base ledger.Cut) *Delta {
-	return &Delta{base: base.Clone(), book: ledger.NewBook(), tradesByUser: map[int64]int{}}
+	var floor []int64
+	for p, off := range base {
+		if p >= 0 {
+			floor = append(floor, make([]int64, max(0, int(p)+1-len(floor)))...)
+			floor[p] = off
+		}
+	}
+	return &Delta{base: base.Clone(), floor: floor, book: ledger.NewBook(), tradesByUser: map[int64]int{}}
 }
 
-// accepts reports whether the record belongs in this delta.
-func (d *Delta) accepts(at ledger.LogPosition) bool { return !d.base.Includes(at) }
+// accepts reports whether the record belongs in this delta: it is at or beyond the base.
+func (d *Delta) accepts(at ledger.LogPosition) bool {
+	switch {
+	case at.Partition < 0:
+		return !d.base.Includes(at)
+	case int(at.Partition) < len(d.floor):
+		return at.Offset >= d.floor[at.Partition]
+	}
+	return true // a partition the base does not name is at offset 0
+}
 
 func (d *Delta) apply(t message.Trade, at ledger.LogPosition) error {
 	if err := d.book.Apply(t, at); err != nil {
