@@ -112,7 +112,7 @@ func (a *Aggregate) advance(ctx context.Context, base *ledger.Snapshot, epoch ui
 			return nil, ComputeStats{}, fmt.Errorf("master dataset covers partition %d only below offset %d, short of the cut at %d", p, covered[p], off)
 		}
 	}
-	if need := a.ids.n + rows; tableSize(need) > len(a.ids.slots) {
+	if need := a.ids.n + rows; tableSize(need) > len(a.ids.hashes) {
 		a.ids.resize(need)
 	}
 	f := &fold{agg: a, positions: newPositionTable(rows / 4)}
@@ -394,12 +394,12 @@ func (f *fold) merge(base *ledger.Snapshot, epoch uint64, cut ledger.Cut) (*ledg
 		foldRank[i] = rank[n]
 	}
 
-	delta := make([]position, 0, f.positions.n)
-	for _, e := range f.positions.slots {
-		if e.user != 0 && e.shares != 0 {
-			delta = append(delta, position{user: e.user, symbol: foldRank[e.symbol], shares: e.shares})
+	delta := make([]position, 0, f.positions.n+len(f.positions.wide))
+	f.positions.each(func(user int64, symbol uint32, shares int64) {
+		if shares != 0 {
+			delta = append(delta, position{user: user, symbol: foldRank[symbol], shares: shares})
 		}
-	}
+	})
 	f.positions = positionTable{}
 	sortPositions(delta)
 

@@ -14,16 +14,14 @@ import (
 
 // idSet remembers the 64-bit hash of every trade_id folded and where that trade was read.
 // Equal hashes are only candidates for a duplicate: the fold confirms them against the
-// stored trade_id, so the set stays exact.
+// stored trade_id, so the set stays exact. Probes touch only the hashes; where a trade was
+// read is looked up on a match, which is rare, so the memory probed at random is half
+// what slots of both would be.
 type idSet struct {
-	slots []idSlot // a zero hash marks an empty slot
-	n     int
-	shift uint8
-}
-
-type idSlot struct {
-	hash uint64
-	loc  rowLocation
+	hashes []uint64 // zero marks an empty slot
+	locs   []rowLocation
+	n      int
+	shift  uint8
 }
 
 // rowLocation names a row of the master dataset: a segment the aggregate has read and the
@@ -41,11 +39,12 @@ func newIDSet(expected int) idSet {
 
 func (s *idSet) resize(expected int) {
 	size := tableSize(expected)
-	old := s.slots
-	s.slots, s.n, s.shift = make([]idSlot, size), 0, uint8(64-bits.TrailingZeros(uint(size)))
-	for _, e := range old {
-		if e.hash != 0 {
-			s.insert(e.hash, e.loc)
+	oldHashes, oldLocs := s.hashes, s.locs
+	s.hashes, s.locs, s.n, s.shift = make([]uint64, size), make([]rowLocation, size), 0, uint8(64-bits.TrailingZeros(uint(size)))
+	adviseHugePages(s.hashes)
+	for i, h := range oldHashes {
+		if h != 0 {
+			s.insert(h, oldLocs[i])
 		}
 	}
 }
@@ -56,37 +55,52 @@ func (s *idSet) insert(hash uint64, loc rowLocation) (first rowLocation, present
 	if hash == 0 {
 		hash = 1
 	}
-	if (s.n+1)*4 > len(s.slots)*3 {
+	if (s.n+1)*4 > len(s.hashes)*3 {
 		s.resize(2 * s.n)
 	}
-	mask := uint64(len(s.slots) - 1)
+	mask := uint64(len(s.hashes) - 1)
 	for i := (hash * fibonacci) >> s.shift; ; i = (i + 1) & mask {
-		switch e := &s.slots[i]; e.hash {
+		switch s.hashes[i] {
 		case 0:
-			e.hash, e.loc = hash, loc
+			s.hashes[i], s.locs[i] = hash, loc
 			s.n++
 			return rowLocation{}, false
 		case hash:
-			return e.loc, true
+			return s.locs[i], true
 		}
 	}
 }
 
-// positionTable sums shares by (user, symbol id).
+// positionTable sums shares by (user, symbol id). A user id below 2^40 and a symbol id
+// below 2^24 pack into one 64-bit key, so a slot is 16 bytes and never straddles a cache
+// line; the rare position that does not fit goes to a map.
 type positionTable struct {
 	slots []positionSlot
 	n     int
 	shift uint8
+	wide  map[position]int64 // positions whose key does not pack; shares field unused
 }
 
 type positionSlot struct {
-	user   int64 // zero marks an empty slot: user ids are positive
+	key    uint64 // zero marks an empty slot: user ids are positive
 	shares int64
-	symbol uint32
+}
+
+const (
+	symbolBits = 24
+	symbolMask = 1<<symbolBits - 1
+)
+
+// packedKey packs (user, symbol) when both fit.
+func packedKey(user int64, symbol uint32) (uint64, bool) {
+	if user >= 1<<(64-symbolBits) || symbol > symbolMask {
+		return 0, false
+	}
+	return uint64(user)<<symbolBits | uint64(symbol), true
 }
 
 func newPositionTable(expected int) positionTable {
-	var t positionTable
+	t := positionTable{wide: map[position]int64{}}
 	t.resize(expected)
 	return t
 }
@@ -95,27 +109,27 @@ func (t *positionTable) resize(expected int) {
 	size := tableSize(expected)
 	old := t.slots
 	t.slots, t.n, t.shift = make([]positionSlot, size), 0, uint8(64-bits.TrailingZeros(uint(size)))
+	adviseHugePages(t.slots)
 	for _, e := range old {
-		if e.user != 0 {
-			*t.slot(e.user, e.symbol) = e
+		if e.key != 0 {
+			*t.slot(e.key) = e
 		}
 	}
 }
 
-// slot returns the slot of (user, symbol), claiming an empty one if needed.
-func (t *positionTable) slot(user int64, symbol uint32) *positionSlot {
+// slot returns the slot of key, claiming an empty one if needed.
+func (t *positionTable) slot(key uint64) *positionSlot {
 	if (t.n+1)*4 > len(t.slots)*3 {
 		t.resize(2 * t.n)
 	}
 	mask := uint64(len(t.slots) - 1)
-	h := (uint64(user)*fibonacci ^ uint64(symbol)) * fibonacci
-	for i := h >> t.shift; ; i = (i + 1) & mask {
+	for i := (key * fibonacci) >> t.shift; ; i = (i + 1) & mask {
 		e := &t.slots[i]
-		if e.user == user && e.symbol == symbol {
+		if e.key == key {
 			return e
 		}
-		if e.user == 0 {
-			e.user, e.symbol = user, symbol
+		if e.key == 0 {
+			e.key = key
 			t.n++
 			return e
 		}
@@ -125,9 +139,27 @@ func (t *positionTable) slot(user int64, symbol uint32) *positionSlot {
 // add adds shares to (user, symbol); ok is false, and nothing changes, if the sum would
 // overflow.
 func (t *positionTable) add(user int64, symbol uint32, shares int64) (ok bool) {
-	e := t.slot(user, symbol)
+	key, packed := packedKey(user, symbol)
+	if !packed {
+		k := position{user: user, symbol: symbol}
+		t.wide[k], ok = ledger.AddShares(t.wide[k], shares)
+		return ok
+	}
+	e := t.slot(key)
 	e.shares, ok = ledger.AddShares(e.shares, shares)
 	return ok
+}
+
+// each calls fn with every position summed so far, in no particular order.
+func (t *positionTable) each(fn func(user int64, symbol uint32, shares int64)) {
+	for _, e := range t.slots {
+		if e.key != 0 {
+			fn(int64(e.key>>symbolBits), uint32(e.key&symbolMask), e.shares)
+		}
+	}
+	for k, shares := range t.wide {
+		fn(k.user, k.symbol, shares)
+	}
 }
 
 // fibonacci is 2^64 / φ, the multiplier of Fibonacci hashing.
@@ -154,20 +186,18 @@ type position struct {
 // ids below 2^40 do, are radix-sorted: on ten million positions that takes a tenth of
 // what a comparison sort does.
 func sortPositions(ps []position) {
-	const symbolBits = 24
-	for _, p := range ps {
-		if p.user >= 1<<(64-symbolBits) || p.symbol >= 1<<symbolBits {
+	keys := make([]keyedPosition, len(ps))
+	for i, p := range ps {
+		key, packed := packedKey(p.user, p.symbol)
+		if !packed {
 			slices.SortFunc(ps, comparePositions)
 			return
 		}
-	}
-	keys := make([]keyedPosition, len(ps))
-	for i, p := range ps {
-		keys[i] = keyedPosition{key: uint64(p.user)<<symbolBits | uint64(p.symbol), shares: p.shares}
+		keys[i] = keyedPosition{key: key, shares: p.shares}
 	}
 	keys = radixSort(keys)
 	for i, k := range keys {
-		ps[i] = position{user: int64(k.key >> symbolBits), symbol: uint32(k.key & (1<<symbolBits - 1)), shares: k.shares}
+		ps[i] = position{user: int64(k.key >> symbolBits), symbol: uint32(k.key & symbolMask), shares: k.shares}
 	}
 }
 
