@@ -128,14 +128,28 @@ func writeIPC(w io.Writer, schema *arrow.Schema, produce func(emit func(arrow.Re
 
 // decodeSnapshot rebuilds a snapshot from its verified files.
 func decodeSnapshot(epoch uint64, cut ledger.Cut, files map[string][]byte) (*ledger.Snapshot, error) {
-	var cols ledger.SnapshotColumns
+	// The columns are sized exactly before they are filled: grown batch by batch, they
+	// kept up to a quarter more memory than the rows need.
+	var chunks []arrow.RecordBatch
+	var rows int64
 	err := readIPC(files["holdings.arrow"], holdingsSchema, func(rec arrow.RecordBatch) {
+		rec.Retain()
+		chunks = append(chunks, rec)
+		rows += rec.NumRows()
+	})
+	defer func() {
+		for _, rec := range chunks {
+			rec.Release()
+		}
+	}()
+	if err != nil {
+		return nil, fmt.Errorf("holdings.arrow: %w", err)
+	}
+	cols := ledger.SnapshotColumns{Users: make([]int64, 0, rows), Symbols: make([]uint32, 0, rows), Shares: make([]int64, 0, rows)}
+	for _, rec := range chunks {
 		cols.Users = append(cols.Users, rec.Column(0).(*array.Int64).Int64Values()...)
 		cols.Symbols = append(cols.Symbols, rec.Column(1).(*array.Uint32).Uint32Values()...)
 		cols.Shares = append(cols.Shares, rec.Column(2).(*array.Int64).Int64Values()...)
-	})
-	if err != nil {
-		return nil, fmt.Errorf("holdings.arrow: %w", err)
 	}
 	err = readIPC(files["symbols.arrow"], symbolsSchema, func(rec arrow.RecordBatch) {
 		col := rec.Column(0).(*array.String)
