@@ -6,12 +6,10 @@ import (
 	"fmt"
 	"hash/maphash"
 	"maps"
-	"math"
 	"slices"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow/array"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/autonews/autonews/ledger"
 	"github.com/autonews/autonews/message"
@@ -28,9 +26,11 @@ type Aggregate struct {
 	master *Master
 	cut    ledger.Cut
 
-	hashID   func(string) uint64 // maphash with a seed of the aggregate's own; tests collide it
-	ids      idSet
-	collided map[string]struct{} // trade_ids whose hash an earlier, different trade_id holds
+	hashID func(string) uint64 // maphash with a seed of the aggregate's own; tests collide it
+	ids    []idSet             // by the hash's top idPartitionBits
+	// positionPartitionRows sizes the fold's position partitions; tests make them small.
+	positionPartitionRows int
+	collided              map[string]struct{} // trade_ids whose hash an earlier, different trade_id holds
 
 	segments   []Segment // the segments rows were read from; rowLocation.segment indexes it
 	segmentIDs map[string]uint32
@@ -48,8 +48,9 @@ type Aggregate struct {
 func NewAggregate(master *Master) *Aggregate {
 	seed := maphash.MakeSeed()
 	return &Aggregate{
-		master: master, cut: ledger.Cut{}, hashID: func(id string) uint64 { return maphash.String(seed, id) }, ids: newIDSet(0),
-		collided: map[string]struct{}{}, segmentIDs: map[string]uint32{}, symbols: map[string]uint32{},
+		master: master, cut: ledger.Cut{}, hashID: func(id string) uint64 { return maphash.String(seed, id) }, ids: make([]idSet, 1<<idPartitionBits),
+		positionPartitionRows: defaultPositionPartitionRows,
+		collided:              map[string]struct{}{}, segmentIDs: map[string]uint32{}, symbols: map[string]uint32{},
 	}
 }
 
@@ -112,15 +113,9 @@ func (a *Aggregate) advance(ctx context.Context, base *ledger.Snapshot, epoch ui
 			return nil, ComputeStats{}, fmt.Errorf("master dataset covers partition %d only below offset %d, short of the cut at %d", p, covered[p], off)
 		}
 	}
-	if need := a.ids.n + rows; tableSize(need) > len(a.ids.hashes) {
-		a.ids.resize(need)
-	}
-	f := &fold{agg: a, positions: newPositionTable(rows / 4)}
+	f := &fold{agg: a}
 	f.stats.Segments = len(todo)
-	if err := f.run(ctx, todo, cut); err != nil {
-		return nil, f.stats, err
-	}
-	if err := f.resolveCandidates(ctx); err != nil {
+	if err := f.run(ctx, todo, cut, rows); err != nil {
 		return nil, f.stats, err
 	}
 	snap, err := f.merge(base, epoch, cut)
@@ -156,146 +151,20 @@ func (a *Aggregate) internAll(values *array.String, ids []uint32) []uint32 {
 
 // fold is one Advance's work: the trades between two cuts, summed by position.
 type fold struct {
-	agg        *Aggregate
-	stats      ComputeStats
-	positions  positionTable
-	prices     []ledger.PriceMark // by symbol id; a zero At.Offset and TSMicros mean none
-	priced     []bool
-	candidates []candidate
-}
+	agg   *Aggregate
+	stats ComputeStats
+	rows  uint32 // rows scattered so far; a row's number in the fold
 
-// candidate is a trade whose trade_id hash was seen before: a duplicate if the trade_id
-// read at first is the same.
-type candidate struct {
-	first  rowLocation
-	id     string
-	user   int64
-	symbol uint32
-	shares int64
-	mark   ledger.PriceMark
-}
+	idParts       [][]idEntry // by idPartitionBits of the hash
+	positionParts [][]positionEntry
+	positionBits  uint8
+	wide          []wideEntry
+	candidates    []candidate
+	duplicate     []uint64 // bit per row: a trade_id folded before
 
-// foldBatch is a batch of a segment on its way through the fold.
-type foldBatch struct {
-	*tradeColumns
-	seg     Segment
-	segID   uint32
-	lo, hi  int64     // the offsets of the segment this run folds
-	seen    []seenRow // rows whose trade_id hash was folded before, in row order
-	unknown int       // index of seen's next row not yet visited by the fold
-}
-
-type seenRow struct {
-	row   int // within the batch
-	first rowLocation
-}
-
-// run folds the segments' rows between the aggregate's cut and cut. Three goroutines it
-// owns form a pipeline, so that Parquet decoding, trade_id deduplication and summing
-// overlap on two cores: the reader decodes batches, the deduplicator checks every
-// trade_id against the id set (which only it touches), and the caller's goroutine sums
-// positions (the only one to touch them and the symbol table). Cancelling ctx or an error
-// in any stage stops all three.
-func (f *fold) run(ctx context.Context, segs []Segment, cut ledger.Cut) error {
-	g, gctx := errgroup.WithContext(ctx)
-	read := make(chan *foldBatch, 4)
-	deduplicated := make(chan *foldBatch, 4)
-	send := func(to chan<- *foldBatch, b *foldBatch) error {
-		select {
-		case to <- b:
-			return nil
-		case <-gctx.Done():
-			b.release()
-			return gctx.Err()
-		}
-	}
-	g.Go(func() error {
-		defer close(read)
-		for _, seg := range segs {
-			segID := f.agg.segmentID(seg)
-			err := readTradeColumns(gctx, seg.Path, func(c *tradeColumns) error {
-				if c.firstRow+c.rows > math.MaxUint32 {
-					return fmt.Errorf("more than %d rows in one segment", math.MaxUint32)
-				}
-				c.retain()
-				return send(read, &foldBatch{tradeColumns: c, seg: seg, segID: segID, lo: f.agg.cut[seg.Partition], hi: cut[seg.Partition]})
-			})
-			if err != nil {
-				return fmt.Errorf("read master segment %s: %w", seg.Path, err)
-			}
-		}
-		return nil
-	})
-	g.Go(func() error {
-		defer close(deduplicated)
-		for b := range read {
-			f.deduplicate(b)
-			if err := send(deduplicated, b); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	g.Go(func() error {
-		var symbolIDs []uint32
-		for b := range deduplicated {
-			var err error
-			symbolIDs, err = f.sum(b, symbolIDs)
-			b.release()
-			if err != nil {
-				return fmt.Errorf("fold master segment %s: %w", b.seg.Path, err)
-			}
-		}
-		return nil
-	})
-	return g.Wait()
-}
-
-// deduplicate notes every in-range trade_id of the batch in the id set, and lists the rows
-// whose hash was there before.
-func (f *fold) deduplicate(b *foldBatch) {
-	for i := 0; i < b.rows; i++ {
-		if offset := b.offset[i]; offset < b.lo || offset >= b.hi {
-			continue
-		}
-		hash := f.agg.hashID(b.tradeID.Value(i))
-		if first, seen := f.agg.ids.insert(hash, rowLocation{segment: b.segID, row: uint32(b.firstRow + i)}); seen {
-			b.seen = append(b.seen, seenRow{row: i, first: first})
-		}
-	}
-}
-
-// sum applies the batch's in-range trades whose trade_id is new, and keeps the others as
-// candidates for a duplicate.
-func (f *fold) sum(b *foldBatch, symbolIDs []uint32) ([]uint32, error) {
-	symbolIDs = f.agg.internAll(b.symbols.values, symbolIDs)
-	signs, err := sideSigns(b.sides.values)
-	if err != nil {
-		return symbolIDs, err
-	}
-	for i := 0; i < b.rows; i++ {
-		offset := b.offset[i]
-		if offset < b.lo || offset >= b.hi {
-			continue
-		}
-		user := b.userID[i]
-		if user <= 0 {
-			return symbolIDs, fmt.Errorf("row %d (offset %d) has user_id %d", b.firstRow+i, offset, user)
-		}
-		f.stats.Rows++
-		symbol := symbolIDs[b.symbols.indices[i]]
-		shares := signs[b.sides.indices[i]] * b.quantity[i]
-		mark := ledger.PriceMark{Price: b.price[i], TSMicros: int64(b.ts[i]), At: ledger.LogPosition{Partition: b.seg.Partition, Offset: offset}}
-		if b.unknown < len(b.seen) && b.seen[b.unknown].row == i {
-			f.notePrice(symbol, mark)
-			id := cloneString(b.tradeID.Value(i))
-			f.candidates = append(f.candidates, candidate{first: b.seen[b.unknown].first, id: id, user: user, symbol: symbol, shares: shares, mark: mark})
-			b.unknown++
-			continue
-		}
-		f.apply(user, symbol, shares, mark)
-	}
-	return symbolIDs, nil
+	prices []ledger.PriceMark // by symbol id
+	priced []bool
+	delta  []position // the fold's non-zero positions, by the aggregate's symbol ids
 }
 
 // sideSigns maps a batch's side dictionary to the sign each side gives a quantity.
@@ -314,18 +183,6 @@ func sideSigns(values *array.String) ([]int64, error) {
 	return signs, nil
 }
 
-// apply is the batch layer's form of ledger.Book.Apply: the same sum, the same overflow
-// refusal, the same last-price rule.
-func (f *fold) apply(user int64, symbol uint32, shares int64, mark ledger.PriceMark) {
-	if !f.positions.add(user, symbol, shares) {
-		f.stats.Overflows++
-		return
-	}
-	f.stats.Applied++
-	f.stats.NetShares += shares
-	f.notePrice(symbol, mark)
-}
-
 // notePrice moves the symbol's last price if mark is later. Redelivered rows count too:
 // they carry their trade's price, and counting every row makes the last price independent
 // of which copy of a trade a run folded first.
@@ -337,41 +194,6 @@ func (f *fold) notePrice(symbol uint32, mark ledger.PriceMark) {
 	if !f.priced[symbol] || mark.Supersedes(f.prices[symbol]) {
 		f.prices[symbol], f.priced[symbol] = mark, true
 	}
-}
-
-// resolveCandidates reads the first trade_id of every hash seen twice: the same id is a
-// duplicate, a different one a hash collision, applied like any new trade.
-func (f *fold) resolveCandidates(ctx context.Context) error {
-	if len(f.candidates) == 0 {
-		return nil
-	}
-	rowsBySegment := map[uint32][]int{}
-	for _, c := range f.candidates {
-		rowsBySegment[c.first.segment] = append(rowsBySegment[c.first.segment], int(c.first.row))
-	}
-	firstIDs := make(map[rowLocation]string, len(f.candidates))
-	for seg, rows := range rowsBySegment {
-		slices.Sort(rows)
-		rows = slices.Compact(rows)
-		path := f.agg.segments[seg].Path
-		ids, err := readTradeIDs(ctx, path, rows)
-		if err != nil {
-			return fmt.Errorf("read trade ids of master segment %s: %w", path, err)
-		}
-		for i, row := range rows {
-			firstIDs[rowLocation{segment: seg, row: uint32(row)}] = ids[i]
-		}
-	}
-	for _, c := range f.candidates {
-		if _, collidedBefore := f.agg.collided[c.id]; c.id == firstIDs[c.first] || collidedBefore {
-			f.stats.Duplicates++
-			continue
-		}
-		f.agg.collided[c.id] = struct{}{}
-		f.apply(c.user, c.symbol, c.shares, c.mark)
-	}
-	f.candidates = nil
-	return nil
 }
 
 // merge adds the fold's positions to base's and returns the snapshot of epoch at cut.
@@ -394,13 +216,11 @@ func (f *fold) merge(base *ledger.Snapshot, epoch uint64, cut ledger.Cut) (*ledg
 		foldRank[i] = rank[n]
 	}
 
-	delta := make([]position, 0, f.positions.n+len(f.positions.wide))
-	f.positions.each(func(user int64, symbol uint32, shares int64) {
-		if shares != 0 {
-			delta = append(delta, position{user: user, symbol: foldRank[symbol], shares: shares})
-		}
-	})
-	f.positions = positionTable{}
+	delta := f.delta
+	f.delta = nil
+	for i := range delta {
+		delta[i].symbol = foldRank[delta[i].symbol]
+	}
 	sortPositions(delta)
 
 	n := len(baseCols.Users) + len(delta)

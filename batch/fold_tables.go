@@ -4,8 +4,6 @@ import (
 	"cmp"
 	"math/bits"
 	"slices"
-
-	"github.com/autonews/autonews/ledger"
 )
 
 // The fold's hash tables use open addressing with linear probing over flat slices: a
@@ -71,14 +69,12 @@ func (s *idSet) insert(hash uint64, loc rowLocation) (first rowLocation, present
 	}
 }
 
-// positionTable sums shares by (user, symbol id). A user id below 2^40 and a symbol id
-// below 2^24 pack into one 64-bit key, so a slot is 16 bytes and never straddles a cache
-// line; the rare position that does not fit goes to a map.
+// positionTable sums shares by packed (user, symbol) key: a slot is 16 bytes and never
+// straddles a cache line. Positions whose key does not pack are summed apart.
 type positionTable struct {
 	slots []positionSlot
 	n     int
 	shift uint8
-	wide  map[position]int64 // positions whose key does not pack; shares field unused
 }
 
 type positionSlot struct {
@@ -100,7 +96,7 @@ func packedKey(user int64, symbol uint32) (uint64, bool) {
 }
 
 func newPositionTable(expected int) positionTable {
-	t := positionTable{wide: map[position]int64{}}
+	var t positionTable
 	t.resize(expected)
 	return t
 }
@@ -136,29 +132,12 @@ func (t *positionTable) slot(key uint64) *positionSlot {
 	}
 }
 
-// add adds shares to (user, symbol); ok is false, and nothing changes, if the sum would
-// overflow.
-func (t *positionTable) add(user int64, symbol uint32, shares int64) (ok bool) {
-	key, packed := packedKey(user, symbol)
-	if !packed {
-		k := position{user: user, symbol: symbol}
-		t.wide[k], ok = ledger.AddShares(t.wide[k], shares)
-		return ok
-	}
-	e := t.slot(key)
-	e.shares, ok = ledger.AddShares(e.shares, shares)
-	return ok
-}
-
 // each calls fn with every position summed so far, in no particular order.
 func (t *positionTable) each(fn func(user int64, symbol uint32, shares int64)) {
 	for _, e := range t.slots {
 		if e.key != 0 {
 			fn(int64(e.key>>symbolBits), uint32(e.key&symbolMask), e.shares)
 		}
-	}
-	for k, shares := range t.wide {
-		fn(k.user, k.symbol, shares)
 	}
 }
 

@@ -130,6 +130,7 @@ func TestAdvancingStepByStepEqualsTheReducerOverTheWholeHistory(t *testing.T) {
 			}
 			h := writeHistoryOfUsers(t, rng, 3000, 3, 400, user)
 			agg := NewAggregate(h.master)
+			agg.positionPartitionRows = 1 << seed // from one partition to many
 			snap := ledger.EmptySnapshot()
 			cut := ledger.Cut{}
 			for step := 1; !cut.Equal(h.end); step++ {

@@ -33,8 +33,11 @@ func NewBook() *Book {
 }
 
 // Apply is the reducer: it adds the trade's signed quantity to the user's position and
-// moves the symbol's last price if this trade is later than the one that set it.
+// moves the symbol's last price if this trade is later than the one that set it. A trade
+// refused because the position would overflow still sets the price: the price is the
+// market's, whatever the position.
 func (b *Book) Apply(t message.Trade, at LogPosition) error {
+	b.notePrice(t.Symbol, PriceMark{Price: t.Price, TSMicros: t.TS.UnixMicro(), At: at})
 	account := b.accounts[t.UserID]
 	if account == nil {
 		account = make(map[string]int64, 4)
@@ -45,7 +48,6 @@ func (b *Book) Apply(t message.Trade, at LogPosition) error {
 		return fmt.Errorf("trade %s at p%d:%d: %w", t.ID, at.Partition, at.Offset, ErrOverflow)
 	}
 	account[t.Symbol] = shares
-	b.notePrice(t.Symbol, PriceMark{Price: t.Price, TSMicros: t.TS.UnixMicro(), At: at})
 	return nil
 }
 
