@@ -1,6 +1,7 @@
 package batch
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
@@ -237,18 +238,8 @@ func (f *fold) deduplicate(ctx context.Context) error {
 		return err
 	}
 	f.candidates = slices.Concat(perWorker...)
-	slices.SortFunc(f.candidates, func(a, b candidate) int { return cmpUint32(a.row, b.row) })
+	slices.SortFunc(f.candidates, func(a, b candidate) int { return cmp.Compare(a.row, b.row) })
 	return nil
-}
-
-func cmpUint32(a, b uint32) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // resolveCandidates reads the trade_ids of every candidate and of the row its hash was

@@ -1,6 +1,7 @@
 package ledger
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"maps"
@@ -120,12 +121,4 @@ func (b *Book) appendUser(out []Holding, user int64) []Holding {
 	return out
 }
 
-func compareString(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
+func compareString(a, b string) int { return cmp.Compare(a, b) }
