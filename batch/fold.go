@@ -155,12 +155,10 @@ type fold struct {
 	stats ComputeStats
 	rows  uint32 // rows scattered so far; a row's number in the fold
 
-	idParts       [][]idEntry // by idPartitionBits of the hash
-	positionParts [][]positionEntry
-	positionBits  uint8
-	wide          []wideEntry
-	candidates    []candidate
-	duplicate     []uint64 // bit per row: a trade_id folded before
+	scatterers   []*scatterer
+	positionBits uint8
+	candidates   []candidate
+	duplicate    []uint64 // bit per row: a trade_id folded before
 
 	prices []ledger.PriceMark // by symbol id
 	priced []bool

@@ -65,11 +65,7 @@ type candidate struct {
 // run folds the segments' rows between the aggregate's cut and cut, in phases.
 func (f *fold) run(ctx context.Context, segs []Segment, cut ledger.Cut, rows int) error {
 	f.positionBits = positionPartitionBits(rows, f.agg.positionPartitionRows)
-	// Hashes spread rows evenly: sized up front with some slack, the partitions rarely
-	// grow, which cost a third of the scatter phase in the 50M-trade profile.
-	f.idParts = presized[idEntry](1<<idPartitionBits, rows)
-	f.positionParts = presized[positionEntry](1<<f.positionBits, rows)
-	if err := f.scatter(ctx, segs, cut); err != nil {
+	if err := f.scatter(ctx, segs, cut, rows); err != nil {
 		return err
 	}
 	if err := f.deduplicate(ctx); err != nil {
@@ -101,24 +97,47 @@ func positionPartitionBits(rows, perPartition int) uint8 {
 	return uint8(min(12, bits.Len(uint(rows/perPartition))))
 }
 
-// scatter reads the segments and appends every row in range to its partitions. Two
-// goroutines it owns overlap Parquet decoding (the reader) with scattering (the only one
-// to touch the partitions, the prices and the symbol table); cancelling ctx or an error
-// in either stops both.
-func (f *fold) scatter(ctx context.Context, segs []Segment, cut ledger.Cut) error {
+// scatterer is one scatter goroutine's partitions, prices and wide rows. Each holds its
+// rows in row order; the phases after merge the scatterers' lists by row.
+type scatterer struct {
+	idParts       [][]idEntry // by the hash's top idPartitionBits
+	positionParts [][]positionEntry
+	wide          []wideEntry
+	prices        []ledger.PriceMark // by symbol id
+	priced        []bool
+}
+
+// scatter reads the segments and appends every row in range to partitions. Goroutines it
+// owns overlap Parquet decoding and scattering: the reader decodes batches, gives each
+// its symbol ids (it alone touches the symbol table) and the fold row numbers of its rows
+// in range (offsets ascend within a segment, so those rows are one span), and the
+// scatterers, one per core, append rows to partitions of their own. Cancelling ctx or an
+// error in any stops all.
+func (f *fold) scatter(ctx context.Context, segs []Segment, cut ledger.Cut, rows int) error {
+	workers := runtime.GOMAXPROCS(0)
+	f.scatterers = make([]*scatterer, workers)
+	for w := range f.scatterers {
+		f.scatterers[w] = &scatterer{
+			// Hashes spread rows evenly: sized up front with some slack, the partitions
+			// rarely grow, which cost a third of the scatter phase in the 50M-trade profile.
+			idParts:       presized[idEntry](1<<idPartitionBits, rows/workers),
+			positionParts: presized[positionEntry](1<<f.positionBits, rows/workers),
+		}
+	}
 	g, gctx := errgroup.WithContext(ctx)
-	read := make(chan *foldBatch, 4)
+	read := make(chan *foldBatch, 2*workers)
 	g.Go(func() error {
 		defer close(read)
 		for _, seg := range segs {
 			segID := f.agg.segmentID(seg)
 			err := readTradeColumns(gctx, seg.Path, func(c *tradeColumns) error {
-				if c.firstRow+c.rows > math.MaxUint32 {
-					return fmt.Errorf("more than %d rows in one segment", math.MaxUint32)
+				b, err := f.prepareBatch(c, seg, segID, cut)
+				if err != nil || b == nil {
+					return err
 				}
 				c.retain()
 				select {
-				case read <- &foldBatch{tradeColumns: c, seg: seg, segID: segID, lo: f.agg.cut[seg.Partition], hi: cut[seg.Partition]}:
+				case read <- b:
 					return nil
 				case <-gctx.Done():
 					c.release()
@@ -131,72 +150,133 @@ func (f *fold) scatter(ctx context.Context, segs []Segment, cut ledger.Cut) erro
 		}
 		return nil
 	})
-	g.Go(func() error {
-		var symbolIDs []uint32
-		for b := range read {
-			var err error
-			symbolIDs, err = f.scatterBatch(b, symbolIDs)
-			b.release()
-			if err != nil {
-				return fmt.Errorf("fold master segment %s: %w", b.seg.Path, err)
+	for _, sc := range f.scatterers {
+		g.Go(func() error {
+			for b := range read {
+				err := f.scatterBatch(sc, b)
+				b.release()
+				if err != nil {
+					return fmt.Errorf("fold master segment %s: %w", b.seg.Path, err)
+				}
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	f.stats.Rows = int64(f.rows)
+	for _, sc := range f.scatterers {
+		for symbol, mark := range sc.prices {
+			if sc.priced[symbol] {
+				f.notePrice(uint32(symbol), mark)
 			}
 		}
-		return nil
-	})
-	return g.Wait()
+	}
+	return nil
 }
 
-// foldBatch is a batch of a segment on its way through the fold.
+// foldBatch is a batch of a segment on its way through the fold: rows [from, to) are in
+// range and numbered firstFoldRow on.
 type foldBatch struct {
 	*tradeColumns
-	seg    Segment
-	segID  uint32
-	lo, hi int64 // the offsets of the segment this run folds
+	seg          Segment
+	segID        uint32
+	from, to     int
+	firstFoldRow uint32
+	symbolIDs    []uint32 // the aggregate's id of each value of the batch's symbol dictionary
+	signs        []int64  // the sign of each value of the side dictionary
 }
 
-func (f *fold) scatterBatch(b *foldBatch, symbolIDs []uint32) ([]uint32, error) {
-	symbolIDs = f.agg.internAll(b.symbols.values, symbolIDs)
-	signs, err := sideSigns(b.sides.values)
-	if err != nil {
-		return symbolIDs, err
+// prepareBatch finds the batch's rows in range and numbers them; nil when there are none.
+func (f *fold) prepareBatch(c *tradeColumns, seg Segment, segID uint32, cut ledger.Cut) (*foldBatch, error) {
+	if c.firstRow+c.rows > math.MaxUint32 {
+		return nil, fmt.Errorf("more than %d rows in one segment", math.MaxUint32)
 	}
+	if !slices.IsSorted(c.offset) {
+		return nil, fmt.Errorf("rows %d-%d are not in offset order", c.firstRow, c.firstRow+c.rows-1)
+	}
+	from, _ := slices.BinarySearch(c.offset, f.agg.cut[seg.Partition])
+	to, _ := slices.BinarySearch(c.offset, cut[seg.Partition])
+	if from >= to {
+		return nil, nil
+	}
+	if int64(f.rows)+int64(to-from) > math.MaxUint32 {
+		return nil, fmt.Errorf("more than %d trades in one batch run", math.MaxUint32)
+	}
+	signs, err := sideSigns(c.sides.values)
+	if err != nil {
+		return nil, err
+	}
+	b := &foldBatch{tradeColumns: c, seg: seg, segID: segID, from: from, to: to, firstFoldRow: f.rows, signs: signs,
+		symbolIDs: f.agg.internAll(c.symbols.values, nil)}
+	f.rows += uint32(to - from)
+	return b, nil
+}
+
+func (f *fold) scatterBatch(sc *scatterer, b *foldBatch) error {
 	positionShift := 64 - f.positionBits
-	for i := 0; i < b.rows; i++ {
-		offset := b.offset[i]
-		if offset < b.lo || offset >= b.hi {
-			continue
-		}
+	if n := maxID(b.symbolIDs) + 1; n > len(sc.prices) {
+		sc.prices = append(sc.prices, make([]ledger.PriceMark, n-len(sc.prices))...)
+		sc.priced = append(sc.priced, make([]bool, n-len(sc.priced))...)
+	}
+	for i := b.from; i < b.to; i++ {
 		user := b.userID[i]
 		if user <= 0 {
-			return symbolIDs, fmt.Errorf("row %d (offset %d) has user_id %d", b.firstRow+i, offset, user)
+			return fmt.Errorf("row %d (offset %d) has user_id %d", b.firstRow+i, b.offset[i], user)
 		}
-		if f.rows == math.MaxUint32 {
-			return symbolIDs, fmt.Errorf("more than %d trades in one batch run", math.MaxUint32)
+		row := b.firstFoldRow + uint32(i-b.from)
+		symbol := b.symbolIDs[b.symbols.indices[i]]
+		shares := b.signs[b.sides.indices[i]] * b.quantity[i]
+		mark := ledger.PriceMark{Price: b.price[i], TSMicros: int64(b.ts[i]), At: ledger.LogPosition{Partition: b.seg.Partition, Offset: b.offset[i]}}
+		if !sc.priced[symbol] || mark.Supersedes(sc.prices[symbol]) {
+			sc.prices[symbol], sc.priced[symbol] = mark, true
 		}
-		row := f.rows
-		f.rows++
-		symbol := symbolIDs[b.symbols.indices[i]]
-		shares := signs[b.sides.indices[i]] * b.quantity[i]
-		f.notePrice(symbol, ledger.PriceMark{Price: b.price[i], TSMicros: int64(b.ts[i]), At: ledger.LogPosition{Partition: b.seg.Partition, Offset: offset}})
 
 		hash := f.agg.hashID(b.tradeID.Value(i))
 		if hash == 0 {
 			hash = 1 // zero marks an empty slot
 		}
 		part := hash >> (64 - idPartitionBits)
-		f.idParts[part] = append(f.idParts[part], idEntry{hash: hash, loc: rowLocation{segment: b.segID, row: uint32(b.firstRow + i)}, row: row})
+		sc.idParts[part] = append(sc.idParts[part], idEntry{hash: hash, loc: rowLocation{segment: b.segID, row: uint32(b.firstRow + i)}, row: row})
 
 		if key, ok := packedKey(user, symbol); ok {
 			// Another multiplier than the table's own: the table indexes by the top bits
 			// of key*fibonacci, which would be alike for every key of a partition.
 			part := (key * partitionMultiplier) >> positionShift // 0 when there is one partition
-			f.positionParts[part] = append(f.positionParts[part], positionEntry{key: key, shares: shares, row: row})
+			sc.positionParts[part] = append(sc.positionParts[part], positionEntry{key: key, shares: shares, row: row})
 		} else {
-			f.wide = append(f.wide, wideEntry{user: user, symbol: symbol, shares: shares, row: row})
+			sc.wide = append(sc.wide, wideEntry{user: user, symbol: symbol, shares: shares, row: row})
 		}
 	}
-	f.stats.Rows = int64(f.rows)
-	return symbolIDs, nil
+	return nil
+}
+
+func maxID(ids []uint32) int {
+	m := -1
+	for _, id := range ids {
+		m = max(m, int(id))
+	}
+	return m
+}
+
+// inRowOrder calls fn with the entries of every list, which are each in row order, in
+// row order.
+func inRowOrder[T any](lists [][]T, row func(*T) uint32, fn func(*T)) {
+	next := make([]int, len(lists))
+	for {
+		best := -1
+		for l, list := range lists {
+			if next[l] < len(list) && (best < 0 || row(&list[next[l]]) < row(&lists[best][next[best]])) {
+				best = l
+			}
+		}
+		if best < 0 {
+			return
+		}
+		fn(&lists[best][next[best]])
+		next[best]++
+	}
 }
 
 // forEachPartition runs work on every partition number below n, from as many goroutines
@@ -222,17 +302,23 @@ func forEachPartition(ctx context.Context, n int, work func(worker, part int)) (
 // lists the rows whose hash was there before.
 func (f *fold) deduplicate(ctx context.Context) error {
 	perWorker := make([][]candidate, runtime.GOMAXPROCS(0))
-	_, err := forEachPartition(ctx, len(f.idParts), func(w, p int) {
+	_, err := forEachPartition(ctx, 1<<idPartitionBits, func(w, p int) {
+		lists := make([][]idEntry, len(f.scatterers))
+		total := 0
+		for s, sc := range f.scatterers {
+			lists[s] = sc.idParts[p]
+			total += len(lists[s])
+			sc.idParts[p] = nil
+		}
 		ids := &f.agg.ids[p]
-		if need := ids.n + len(f.idParts[p]); tableSize(need) > len(ids.hashes) {
+		if need := ids.n + total; tableSize(need) > len(ids.hashes) {
 			ids.resize(need)
 		}
-		for _, e := range f.idParts[p] {
+		inRowOrder(lists, func(e *idEntry) uint32 { return e.row }, func(e *idEntry) {
 			if first, seen := ids.insert(e.hash, e.loc); seen {
 				perWorker[w] = append(perWorker[w], candidate{first: first, loc: e.loc, row: e.row})
 			}
-		}
-		f.idParts[p] = nil
+		})
 	})
 	if err != nil {
 		return err
@@ -291,37 +377,48 @@ func (f *fold) sum(ctx context.Context) error {
 		positions               []position
 	}
 	tallies := make([]tally, runtime.GOMAXPROCS(0))
-	_, err := forEachPartition(ctx, len(f.positionParts), func(w, p int) {
-		entries := f.positionParts[p]
-		table := newPositionTable(len(entries) / 4)
+	_, err := forEachPartition(ctx, 1<<f.positionBits, func(w, p int) {
+		lists := make([][]positionEntry, len(f.scatterers))
+		total := 0
+		for s, sc := range f.scatterers {
+			lists[s] = sc.positionParts[p]
+			total += len(lists[s])
+			sc.positionParts[p] = nil
+		}
+		table := newPositionTable(total / 4)
 		t := &tallies[w]
-		for _, e := range entries {
+		inRowOrder(lists, func(e *positionEntry) uint32 { return e.row }, func(e *positionEntry) {
 			if f.isDuplicate(e.row) {
-				continue
+				return
 			}
 			slot := table.slot(e.key)
 			sum, ok := ledger.AddShares(slot.shares, e.shares)
 			if !ok {
 				t.overflows++
-				continue
+				return
 			}
 			slot.shares = sum
 			t.applied++
 			t.net += e.shares
-		}
+		})
 		t.positions = slices.Grow(t.positions, table.n)
 		table.each(func(user int64, symbol uint32, shares int64) {
 			if shares != 0 {
 				t.positions = append(t.positions, position{user: user, symbol: symbol, shares: shares})
 			}
 		})
-		f.positionParts[p] = nil
 	})
 	if err != nil {
 		return err
 	}
 	wide := map[position]int64{}
-	for _, e := range f.wide {
+	wideLists := make([][]wideEntry, len(f.scatterers))
+	for s, sc := range f.scatterers {
+		wideLists[s] = sc.wide
+	}
+	var wideRows []wideEntry
+	inRowOrder(wideLists, func(e *wideEntry) uint32 { return e.row }, func(e *wideEntry) { wideRows = append(wideRows, *e) })
+	for _, e := range wideRows {
 		if f.isDuplicate(e.row) {
 			continue
 		}
