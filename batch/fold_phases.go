@@ -260,6 +260,17 @@ func maxID(ids []uint32) int {
 	return m
 }
 
+// takePartition hands over partition p of every scatterer, which then forgets it.
+func takePartition[T any](scatterers []*scatterer, parts func(*scatterer) [][]T, p int) (lists [][]T, total int) {
+	lists = make([][]T, len(scatterers))
+	for s, sc := range scatterers {
+		lists[s] = parts(sc)[p]
+		total += len(lists[s])
+		parts(sc)[p] = nil
+	}
+	return lists, total
+}
+
 // inRowOrder calls fn with the entries of every list, which are each in row order, in
 // row order.
 func inRowOrder[T any](lists [][]T, row func(*T) uint32, fn func(*T)) {
@@ -303,13 +314,7 @@ func forEachPartition(ctx context.Context, n int, work func(worker, part int)) (
 func (f *fold) deduplicate(ctx context.Context) error {
 	perWorker := make([][]candidate, runtime.GOMAXPROCS(0))
 	_, err := forEachPartition(ctx, 1<<idPartitionBits, func(w, p int) {
-		lists := make([][]idEntry, len(f.scatterers))
-		total := 0
-		for s, sc := range f.scatterers {
-			lists[s] = sc.idParts[p]
-			total += len(lists[s])
-			sc.idParts[p] = nil
-		}
+		lists, total := takePartition(f.scatterers, func(sc *scatterer) [][]idEntry { return sc.idParts }, p)
 		ids := &f.agg.ids[p]
 		if need := ids.n + total; tableSize(need) > len(ids.hashes) {
 			ids.resize(need)
@@ -378,13 +383,7 @@ func (f *fold) sum(ctx context.Context) error {
 	}
 	tallies := make([]tally, runtime.GOMAXPROCS(0))
 	_, err := forEachPartition(ctx, 1<<f.positionBits, func(w, p int) {
-		lists := make([][]positionEntry, len(f.scatterers))
-		total := 0
-		for s, sc := range f.scatterers {
-			lists[s] = sc.positionParts[p]
-			total += len(lists[s])
-			sc.positionParts[p] = nil
-		}
+		lists, total := takePartition(f.scatterers, func(sc *scatterer) [][]positionEntry { return sc.positionParts }, p)
 		table := newPositionTable(total / 4)
 		t := &tallies[w]
 		inRowOrder(lists, func(e *positionEntry) uint32 { return e.row }, func(e *positionEntry) {
