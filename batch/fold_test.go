@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -247,5 +248,18 @@ func TestAnIncrementThatOverflowsAPositionAsksForAFullRecompute(t *testing.T) {
 	}
 	if full.Row(0).Shares != math.MaxInt64 || stats.Overflows != 1 {
 		t.Fatalf("full recompute holds %d shares with %d overflows, want the first trade only", full.Row(0).Shares, stats.Overflows)
+	}
+}
+
+func TestAFoldRefusesASegmentWhoseOffsetsDoNotAscend(t *testing.T) {
+	m := openMaster(t)
+	rows := []ArchivedTrade{archived("a", 1, "MMM", message.Buy, 5, 0, 1), archived("b", 1, "MMM", message.Buy, 5, 0, 0)}
+	seg, err := m.WriteTrades(0, 0, 1, rows)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = Compute(context.Background(), m, 1, ledger.Cut{0: 2})
+	if err == nil || !strings.Contains(err.Error(), "offset order") || !strings.Contains(err.Error(), seg.Path) {
+		t.Fatalf("a segment out of offset order was folded: %v", err)
 	}
 }
