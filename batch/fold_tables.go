@@ -29,12 +29,6 @@ type rowLocation struct {
 	row     uint32
 }
 
-func newIDSet(expected int) idSet {
-	var s idSet
-	s.resize(expected)
-	return s
-}
-
 func (s *idSet) resize(expected int) {
 	size := tableSize(expected)
 	oldHashes, oldLocs := s.hashes, s.locs
