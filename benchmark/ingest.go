@@ -44,7 +44,7 @@ func ingest(ctx context.Context, o Options) ([]Result, error) {
 			}
 		}()
 	}
-	client, err := producer(srv)
+	client, err := producer(srv.KafkaAddr())
 	if err != nil {
 		return nil, err
 	}
@@ -76,7 +76,7 @@ func freshness(ctx context.Context, o Options) ([]Result, error) {
 		return nil, err
 	}
 	defer f.close()
-	client, err := producer(f.srv)
+	client, err := producer(f.srv.KafkaAddr())
 	if err != nil {
 		return nil, err
 	}

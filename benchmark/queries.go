@@ -11,17 +11,18 @@ import (
 )
 
 // queries measures point selects and relevant news over the MySQL protocol with 16
-// connections, and a full-scan aggregate, over holdings moved into a snapshot.
+// connections, and a full-scan aggregate, over holdings moved into a snapshot. The
+// product runs as its own process here, as the baseline server does.
 func queries(ctx context.Context, o Options) ([]Result, error) {
-	f, err := newFixture()
+	server, err := startServerProcess(ctx)
 	if err != nil {
 		return nil, err
 	}
-	defer f.close()
-	db := f.db
+	defer server.stop()
+	db := server.db
 	users := size(o, 20_000, 200_000)
 	records := append(tradeRecords(users*8, users, 5), newsRecords(size(o, 20_000, 100_000), 6)...)
-	if err := load(ctx, f.srv, records); err != nil {
+	if err := server.load(ctx, records); err != nil {
 		return nil, err
 	}
 	if _, err := db.ExecContext(ctx, "CALL autonews.run_cycle()"); err != nil {

@@ -36,9 +36,21 @@ func newsRecords(n int, seed uint64) []*kgo.Record {
 	return out
 }
 
-func producer(srv *server.Server) (*kgo.Client, error) {
-	return kgo.NewClient(kgo.SeedBrokers(srv.KafkaAddr()), kgo.RecordPartitioner(kgo.StickyKeyPartitioner(nil)),
+func producer(kafkaAddr string) (*kgo.Client, error) {
+	return kgo.NewClient(kgo.SeedBrokers(kafkaAddr), kgo.RecordPartitioner(kgo.StickyKeyPartitioner(nil)),
 		kgo.ProducerLinger(2*time.Millisecond), kgo.MaxBufferedRecords(1<<20))
+}
+
+// produceTo sends records to the broker at kafkaAddr with a producer of its own and
+// returns, once all are acknowledged, the offsets after the last one per topic and
+// partition.
+func produceTo(ctx context.Context, kafkaAddr string, records []*kgo.Record) (map[string]ledger.Cut, error) {
+	client, err := producer(kafkaAddr)
+	if err != nil {
+		return nil, err
+	}
+	defer client.Close()
+	return produceAll(ctx, client, records)
 }
 
 // produceAll sends records asynchronously and returns, once all are acknowledged, the
@@ -68,12 +80,7 @@ func produceAll(ctx context.Context, client *kgo.Client, records []*kgo.Record) 
 
 // load produces records and waits until both consumers applied them.
 func load(ctx context.Context, srv *server.Server, records []*kgo.Record) error {
-	client, err := producer(srv)
-	if err != nil {
-		return err
-	}
-	defer client.Close()
-	ends, err := produceAll(ctx, client, records)
+	ends, err := produceTo(ctx, srv.KafkaAddr(), records)
 	if err != nil {
 		return err
 	}
