@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -105,20 +106,22 @@ func (l *Layer) Run(ctx context.Context) error {
 }
 
 func (l *Layer) apply(fetches kgo.Fetches) {
-	if fetches.NumRecords() == 0 {
+	records := fetches.Records()
+	if len(records) == 0 {
 		return
 	}
+	trades := decodeTrades(records)
 	l.mu.Lock()
 	var rejections []Rejection
 	newPrices := map[string]ledger.PriceMark{}
 	stamps := map[int32]time.Time{}
-	fetches.EachRecord(func(r *kgo.Record) {
+	for i, r := range records {
 		stamps[r.Partition] = r.Timestamp
-		if reason := l.applyRecordLocked(r, newPrices); reason != "" {
+		if reason := l.applyRecordLocked(r, trades[i], newPrices); reason != "" {
 			rejections = append(rejections, Rejection{Topic: r.Topic, Partition: r.Partition, Offset: r.Offset,
 				ReceivedAt: time.Now().UTC(), Reason: reason, Payload: r.Value})
 		}
-	})
+	}
 	if len(newPrices) > 0 {
 		l.prices = ledger.MergePrices(l.prices, newPrices)
 	}
@@ -136,35 +139,68 @@ func (l *Layer) apply(fetches kgo.Fetches) {
 	l.tracker.Publish(applied, stamps)
 }
 
+// decodedTrade is a record decoded before the layer takes its lock.
+type decodedTrade struct {
+	trade message.Trade
+	err   error
+}
+
+// decodeTrades decodes a fetch's records outside the layer's lock, on every core when the
+// fetch is large: decoding was a third of the apply path in BenchmarkApply's profile, and
+// readers wait for the lock meanwhile.
+func decodeTrades(records []*kgo.Record) []decodedTrade {
+	out := make([]decodedTrade, len(records))
+	decode := func(from, to int) {
+		for i := from; i < to; i++ {
+			out[i].trade, out[i].err = message.DecodeTrade(records[i].Key, records[i].Value)
+		}
+	}
+	workers := runtime.GOMAXPROCS(0)
+	if len(records) < 256 || workers == 1 {
+		decode(0, len(records))
+		return out
+	}
+	var wg sync.WaitGroup
+	chunk := (len(records) + workers - 1) / workers
+	for from := 0; from < len(records); from += chunk {
+		wg.Add(1)
+		go func(from, to int) { // one chunk; the call waits for all
+			defer wg.Done()
+			decode(from, to)
+		}(from, min(from+chunk, len(records)))
+	}
+	wg.Wait()
+	return out
+}
+
 // applyRecordLocked applies one record to every delta that accepts it, notes the price it
 // sets for the active delta in newPrices, and returns the reason if it is rejected.
-func (l *Layer) applyRecordLocked(r *kgo.Record, newPrices map[string]ledger.PriceMark) (rejectReason string) {
+func (l *Layer) applyRecordLocked(r *kgo.Record, d decodedTrade, newPrices map[string]ledger.PriceMark) (rejectReason string) {
 	l.consumed.Add(1)
 	at := ledger.LogPosition{Partition: r.Partition, Offset: r.Offset}
 	if r.Offset < l.applied[r.Partition] {
 		return "" // redelivered after a reconnect: already applied
 	}
 	l.applied[r.Partition] = r.Offset + 1
-	t, err := message.DecodeTrade(r.Key, r.Value)
-	if err != nil {
-		return err.Error()
+	if d.err != nil {
+		return d.err.Error()
+	}
+	t := d.trade
+	// As in the batch layer, every valid copy of a trade counts for the last price, and so
+	// does a trade refused because a position would overflow.
+	if l.active.accepts(at) {
+		notePrice(newPrices, t, at)
 	}
 	if !l.window.firstSighting(t.ID) {
 		l.duplicates.Add(1)
-		if l.active.accepts(at) {
-			notePrice(newPrices, t, at) // as the batch layer does: every copy counts for the last price
-		}
 		return ""
 	}
-	for _, d := range []*Delta{l.active, l.next} {
-		if d != nil && d.accepts(at) {
-			if err := d.apply(t, at); err != nil {
+	for _, delta := range []*Delta{l.active, l.next} {
+		if delta != nil && delta.accepts(at) {
+			if err := delta.apply(t, at); err != nil {
 				return err.Error()
 			}
 		}
-	}
-	if l.active.accepts(at) {
-		notePrice(newPrices, t, at)
 	}
 	l.appliedCount.Add(1)
 	return ""
