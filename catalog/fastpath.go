@@ -5,12 +5,15 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/vitess/go/mysql"
 	"github.com/dolthub/vitess/go/sqltypes"
 	querypb "github.com/dolthub/vitess/go/vt/proto/query"
+
+	"github.com/autonews/autonews/news"
 )
 
 // One user's holdings and one user's latest relevant news are the product's most common
@@ -63,7 +66,9 @@ type HandlerOptions struct {
 func WrapHandler(opts HandlerOptions) func(mysql.Handler) (mysql.Handler, error) {
 	return func(h mysql.Handler) (mysql.Handler, error) {
 		if opts.FastPath {
-			h = &fastPath{Handler: h, tables: newFastTables(opts.Sources), sessions: opts.Sessions, observe: opts.Observe, ctx: sql.NewEmptyContext()}
+			fp := &fastPath{Handler: h, tables: newFastTables(opts.Sources), sessions: opts.Sessions, observe: opts.Observe, ctx: sql.NewEmptyContext()}
+			fp.items.Store(&sync.Map{})
+			h = fp
 		}
 		return codedHandler{h}, nil
 	}
@@ -76,6 +81,9 @@ type fastPath struct {
 	sessions *Sessions
 	observe  func(bool, time.Duration)
 	ctx      *sql.Context // for the column types' SQL conversions, which read nothing from it
+
+	items       atomic.Pointer[sync.Map] // *news.Item → its columns as the wire carries them
+	cachedItems atomic.Int64
 
 	mu     sync.RWMutex
 	fields map[string][]*querypb.Field // result columns by statement shape
@@ -179,7 +187,12 @@ func (p *fastPath) answer(c *mysql.Conn, user int64, ps pointSelect, fields []*q
 	for r, row := range rows {
 		out := make([]sqltypes.Value, len(ps.columns))
 		for i, col := range ps.columns {
-			if out[i], err = ps.table.schema[col].Type.SQL(p.ctx, nil, row[col]); err != nil {
+			if row.item != nil && itemColumns[col] != nil {
+				out[i], err = p.itemValue(ps.table, row.item, col)
+			} else {
+				out[i], err = ps.table.schema[col].Type.SQL(p.ctx, nil, row.values[col])
+			}
+			if err != nil {
 				p.done(false, start)
 				return err
 			}
@@ -190,6 +203,33 @@ func (p *fastPath) answer(c *mysql.Conn, user int64, ps pointSelect, fields []*q
 	p.done(err == nil, start)
 	return err
 }
+
+// itemValue is a news item's column as the wire carries it. News items never change and
+// every user's query shows the same ones, so each is converted once (the DATETIME and text
+// conversions were most of relevant_news's own cost in the profile) and kept, for at most
+// maxCachedItems items before the cache starts over.
+func (p *fastPath) itemValue(table *fastTable, item *news.Item, col int) (sqltypes.Value, error) {
+	cache := p.items.Load()
+	if v, ok := cache.Load(item); ok {
+		return v.([]sqltypes.Value)[col], nil
+	}
+	values := make([]sqltypes.Value, len(table.schema))
+	for c, get := range itemColumns {
+		v, err := table.schema[c].Type.SQL(p.ctx, nil, get(item))
+		if err != nil {
+			return sqltypes.Value{}, err
+		}
+		values[c] = v
+	}
+	if p.cachedItems.Add(1) > maxCachedItems {
+		p.items.Store(&sync.Map{})
+		p.cachedItems.Store(0)
+	}
+	cache.Store(item, values)
+	return values[col], nil
+}
+
+const maxCachedItems = 1 << 18
 
 func (p *fastPath) done(success bool, start time.Time) {
 	if p.observe != nil {

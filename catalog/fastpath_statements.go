@@ -19,14 +19,30 @@ type fastTable struct {
 	// newestFirst is the one ORDER BY the table's own order satisfies, if any.
 	newestFirst string
 	// rows returns the user's rows in the table's order, at most limit of them (-1: all).
-	rows func(ctx *sql.Context, session sql.Session, user int64, limit int64) ([]sql.Row, error)
+	rows func(ctx *sql.Context, session sql.Session, user int64, limit int64) ([]fastRow, error)
+}
+
+// fastRow is a row of a fast table. A row about a news item leaves the item's own columns
+// out of values: they are converted once per item and kept (see fastPath.itemValue).
+type fastRow struct {
+	values sql.Row
+	item   *news.Item
+}
+
+// itemColumns are the relevant_news columns that come from the news item itself.
+var itemColumns = map[int]func(*news.Item) any{
+	1: func(it *news.Item) any { return it.ID },
+	2: func(it *news.Item) any { return it.PublishedAt },
+	5: func(it *news.Item) any { return it.Headline },
+	6: func(it *news.Item) any { return it.Source },
+	7: func(it *news.Item) any { return it.URL },
 }
 
 func newFastTables(src Sources) map[string]*fastTable {
 	holdings := newHoldingsTable(src.Holdings, unionLayers)
 	relevant := newRelevantNewsTable(src.Holdings, src.News)
 	tables := []*fastTable{
-		{name: holdings.name, schema: holdings.schema, rows: func(_ *sql.Context, _ sql.Session, user, limit int64) ([]sql.Row, error) {
+		{name: holdings.name, schema: holdings.schema, rows: func(_ *sql.Context, _ sql.Session, user, limit int64) ([]fastRow, error) {
 			cursor := newUserCursor(holdings.view(user, user), user, user)
 			id, valued, ok := cursor.next()
 			if !ok {
@@ -36,9 +52,13 @@ func newFastTables(src Sources) map[string]*fastTable {
 			if limit >= 0 && int64(len(rows)) > limit {
 				rows = rows[:limit]
 			}
-			return rows, nil
+			out := make([]fastRow, len(rows))
+			for i, r := range rows {
+				out[i].values = r
+			}
+			return out, nil
 		}},
-		{name: relevantNewsName, schema: relevant.schema, newestFirst: "published_at", rows: func(ctx *sql.Context, session sql.Session, user, limit int64) ([]sql.Row, error) {
+		{name: relevantNewsName, schema: relevant.schema, newestFirst: "published_at", rows: func(ctx *sql.Context, session sql.Session, user, limit int64) ([]fastRow, error) {
 			threshold, err := sessionThreshold(ctx, session)
 			if err != nil {
 				return nil, err
@@ -48,10 +68,10 @@ func newFastTables(src Sources) map[string]*fastTable {
 			if !ok {
 				return nil, nil
 			}
-			var rows []sql.Row
+			var rows []fastRow
 			items := src.News.Relevant(weights(valued), threshold)
 			for r, ok := items.Next(); ok && (limit < 0 || int64(len(rows)) < limit); r, ok = items.Next() {
-				rows = append(rows, relevantRow(user, r))
+				rows = append(rows, fastRow{values: sql.Row{user, nil, nil, r.Symbol, r.Weight, nil, nil, nil}, item: r.Item})
 			}
 			return rows, nil
 		}},
@@ -65,10 +85,6 @@ func newFastTables(src Sources) map[string]*fastTable {
 		byName[t.name] = t
 	}
 	return byName
-}
-
-func relevantRow(user int64, r news.Relevant) sql.Row {
-	return sql.Row{user, r.Item.ID, r.Item.PublishedAt, r.Symbol, r.Weight, r.Item.Headline, r.Item.Source, r.Item.URL}
 }
 
 // pointSelect is a statement of the shape the fast path answers.

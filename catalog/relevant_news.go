@@ -139,7 +139,7 @@ func (it *relevantIter) Next(*sql.Context) (sql.Row, error) {
 	for {
 		if it.news != nil {
 			if r, ok := it.news.Next(); ok {
-				return relevantRow(it.user, r), nil
+				return sql.Row{it.user, r.Item.ID, r.Item.PublishedAt, r.Symbol, r.Weight, r.Item.Headline, r.Item.Source, r.Item.URL}, nil
 			}
 			it.news = nil
 		}
