@@ -133,8 +133,8 @@ func (a *Aggregate) segmentID(seg Segment) uint32 {
 }
 
 // internAll returns the aggregate's symbol id of each of a batch dictionary's values.
-func (a *Aggregate) internAll(values *array.String, ids []uint32) []uint32 {
-	ids = ids[:0]
+func (a *Aggregate) internAll(values *array.String) []uint32 {
+	ids := make([]uint32, 0, values.Len())
 	for i := 0; i < values.Len(); i++ {
 		name := values.Value(i)
 		id, ok := a.symbols[name]
@@ -160,8 +160,7 @@ type fold struct {
 	candidates   []candidate
 	duplicate    []uint64 // bit per row: a trade_id folded before
 
-	prices []ledger.PriceMark // by symbol id
-	priced []bool
+	prices symbolPrices
 	delta  []position // the fold's non-zero positions, by the aggregate's symbol ids
 }
 
@@ -181,16 +180,32 @@ func sideSigns(values *array.String) ([]int64, error) {
 	return signs, nil
 }
 
-// notePrice moves the symbol's last price if mark is later. Redelivered rows count too:
-// they carry their trade's price, and counting every row makes the last price independent
-// of which copy of a trade a run folded first.
-func (f *fold) notePrice(symbol uint32, mark ledger.PriceMark) {
-	if int(symbol) >= len(f.prices) {
-		f.prices = append(f.prices, make([]ledger.PriceMark, len(f.agg.names)-len(f.prices))...)
-		f.priced = append(f.priced, make([]bool, len(f.agg.names)-len(f.priced))...)
+// symbolPrices are last prices by the aggregate's symbol id. Every row counts, redelivered
+// ones too: they carry their trade's price, and counting every row makes the last price
+// independent of which copy of a trade, or which scatterer, saw it first.
+type symbolPrices struct {
+	marks []ledger.PriceMark
+	set   []bool
+}
+
+// note keeps mark as the symbol's price unless a later one is there.
+func (p *symbolPrices) note(symbol uint32, mark ledger.PriceMark) {
+	if int(symbol) >= len(p.marks) {
+		grow := int(symbol) + 1 - len(p.marks)
+		p.marks = append(p.marks, make([]ledger.PriceMark, grow)...)
+		p.set = append(p.set, make([]bool, grow)...)
 	}
-	if !f.priced[symbol] || mark.Supersedes(f.prices[symbol]) {
-		f.prices[symbol], f.priced[symbol] = mark, true
+	if !p.set[symbol] || mark.Supersedes(p.marks[symbol]) {
+		p.marks[symbol], p.set[symbol] = mark, true
+	}
+}
+
+// each calls fn with every symbol that has a price.
+func (p *symbolPrices) each(fn func(symbol uint32, mark ledger.PriceMark)) {
+	for symbol, mark := range p.marks {
+		if p.set[symbol] {
+			fn(uint32(symbol), mark)
+		}
 	}
 }
 
@@ -262,11 +277,6 @@ func (f *fold) merge(base *ledger.Snapshot, epoch uint64, cut ledger.Cut) (*ledg
 	if prices == nil {
 		prices = map[string]ledger.PriceMark{}
 	}
-	for id, mark := range f.prices {
-		name := f.agg.names[id]
-		if old, ok := prices[name]; f.priced[id] && (!ok || mark.Supersedes(old)) {
-			prices[name] = mark
-		}
-	}
+	f.prices.each(func(symbol uint32, mark ledger.PriceMark) { ledger.NotePrice(prices, f.agg.names[symbol], mark) })
 	return ledger.NewSnapshot(epoch, cut, out, prices)
 }

@@ -103,8 +103,7 @@ type scatterer struct {
 	idParts       [][]idEntry // by the hash's top idPartitionBits
 	positionParts [][]positionEntry
 	wide          []wideEntry
-	prices        []ledger.PriceMark // by symbol id
-	priced        []bool
+	prices        symbolPrices
 }
 
 // scatter reads the segments and appends every row in range to partitions. Goroutines it
@@ -167,11 +166,7 @@ func (f *fold) scatter(ctx context.Context, segs []Segment, cut ledger.Cut, rows
 	}
 	f.stats.Rows = int64(f.rows)
 	for _, sc := range f.scatterers {
-		for symbol, mark := range sc.prices {
-			if sc.priced[symbol] {
-				f.notePrice(uint32(symbol), mark)
-			}
-		}
+		sc.prices.each(f.prices.note)
 	}
 	return nil
 }
@@ -209,17 +204,13 @@ func (f *fold) prepareBatch(c *tradeColumns, seg Segment, segID uint32, cut ledg
 		return nil, err
 	}
 	b := &foldBatch{tradeColumns: c, seg: seg, segID: segID, from: from, to: to, firstFoldRow: f.rows, signs: signs,
-		symbolIDs: f.agg.internAll(c.symbols.values, nil)}
+		symbolIDs: f.agg.internAll(c.symbols.values)}
 	f.rows += uint32(to - from)
 	return b, nil
 }
 
 func (f *fold) scatterBatch(sc *scatterer, b *foldBatch) error {
 	positionShift := 64 - f.positionBits
-	if n := maxID(b.symbolIDs) + 1; n > len(sc.prices) {
-		sc.prices = append(sc.prices, make([]ledger.PriceMark, n-len(sc.prices))...)
-		sc.priced = append(sc.priced, make([]bool, n-len(sc.priced))...)
-	}
 	for i := b.from; i < b.to; i++ {
 		user := b.userID[i]
 		if user <= 0 {
@@ -228,10 +219,7 @@ func (f *fold) scatterBatch(sc *scatterer, b *foldBatch) error {
 		row := b.firstFoldRow + uint32(i-b.from)
 		symbol := b.symbolIDs[b.symbols.indices[i]]
 		shares := b.signs[b.sides.indices[i]] * b.quantity[i]
-		mark := ledger.PriceMark{Price: b.price[i], TSMicros: int64(b.ts[i]), At: ledger.LogPosition{Partition: b.seg.Partition, Offset: b.offset[i]}}
-		if !sc.priced[symbol] || mark.Supersedes(sc.prices[symbol]) {
-			sc.prices[symbol], sc.priced[symbol] = mark, true
-		}
+		sc.prices.note(symbol, ledger.PriceMark{Price: b.price[i], TSMicros: int64(b.ts[i]), At: ledger.LogPosition{Partition: b.seg.Partition, Offset: b.offset[i]}})
 
 		hash := f.agg.hashID(b.tradeID.Value(i))
 		if hash == 0 {
@@ -250,14 +238,6 @@ func (f *fold) scatterBatch(sc *scatterer, b *foldBatch) error {
 		}
 	}
 	return nil
-}
-
-func maxID(ids []uint32) int {
-	m := -1
-	for _, id := range ids {
-		m = max(m, int(id))
-	}
-	return m
 }
 
 // takePartition hands over partition p of every scatterer, which then forgets it.

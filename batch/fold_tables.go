@@ -33,7 +33,6 @@ func (s *idSet) resize(expected int) {
 	size := tableSize(expected)
 	oldHashes, oldLocs := s.hashes, s.locs
 	s.hashes, s.locs, s.n, s.shift = make([]uint64, size), make([]rowLocation, size), 0, uint8(64-bits.TrailingZeros(uint(size)))
-	adviseHugePages(s.hashes)
 	for i, h := range oldHashes {
 		if h != 0 {
 			s.insert(h, oldLocs[i])
@@ -99,7 +98,6 @@ func (t *positionTable) resize(expected int) {
 	size := tableSize(expected)
 	old := t.slots
 	t.slots, t.n, t.shift = make([]positionSlot, size), 0, uint8(64-bits.TrailingZeros(uint(size)))
-	adviseHugePages(t.slots)
 	for _, e := range old {
 		if e.key != 0 {
 			*t.slot(e.key) = e

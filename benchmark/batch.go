@@ -55,6 +55,9 @@ func batchRecompute(ctx context.Context, o Options) ([]Result, error) {
 		if err != nil {
 			return nil, err
 		}
+		if res.Trades != int64(n) {
+			return nil, fmt.Errorf("DuckDB read %d trades from the master dataset, AutoNews wrote %d", res.Trades, n)
+		}
 		theirs := res.HoldingsSeconds + res.PricesSeconds
 		results = append(results, Result{Scenario: "batch recompute: time relative to DuckDB on the same Parquet files", Value: computeTime / theirs, Unit: "× DuckDB's time",
 			Target: "< 1", Met: met(computeTime < theirs),

@@ -215,6 +215,9 @@ func (p *fastPath) itemValue(table *fastTable, item *news.Item, col int) (sqltyp
 	}
 	values := make([]sqltypes.Value, len(table.schema))
 	for c, get := range itemColumns {
+		if get == nil {
+			continue
+		}
 		v, err := table.schema[c].Type.SQL(p.ctx, nil, get(item))
 		if err != nil {
 			return sqltypes.Value{}, err

@@ -29,8 +29,9 @@ type fastRow struct {
 	item   *news.Item
 }
 
-// itemColumns are the relevant_news columns that come from the news item itself.
-var itemColumns = map[int]func(*news.Item) any{
+// itemColumns are, by column number, the relevant_news columns that come from the news
+// item itself (nil for the others).
+var itemColumns = [...]func(*news.Item) any{
 	1: func(it *news.Item) any { return it.ID },
 	2: func(it *news.Item) any { return it.PublishedAt },
 	5: func(it *news.Item) any { return it.Headline },

@@ -38,7 +38,7 @@ func NewBook() *Book {
 // refused because the position would overflow still sets the price: the price is the
 // market's, whatever the position.
 func (b *Book) Apply(t message.Trade, at LogPosition) error {
-	b.notePrice(t.Symbol, PriceMark{Price: t.Price, TSMicros: t.TS.UnixMicro(), At: at})
+	NotePrice(b.prices, t.Symbol, PriceMark{Price: t.Price, TSMicros: t.TS.UnixMicro(), At: at})
 	account := b.accounts[t.UserID]
 	if account == nil {
 		account = make(map[string]int64, 4)
@@ -50,12 +50,6 @@ func (b *Book) Apply(t message.Trade, at LogPosition) error {
 	}
 	account[t.Symbol] = shares
 	return nil
-}
-
-func (b *Book) notePrice(symbol string, m PriceMark) {
-	if old, ok := b.prices[symbol]; !ok || m.Supersedes(old) {
-		b.prices[symbol] = m
-	}
 }
 
 // AddShares adds two share counts; ok is false when the sum does not fit in an int64.

@@ -8,6 +8,13 @@ type PriceMark struct {
 	At       LogPosition
 }
 
+// NotePrice keeps m as symbol's mark in prices unless the mark there is later.
+func NotePrice(prices map[string]PriceMark, symbol string, m PriceMark) {
+	if old, ok := prices[symbol]; !ok || m.Supersedes(old) {
+		prices[symbol] = m
+	}
+}
+
 // Supersedes reports whether m is a later trade than o: the later timestamp wins, ties
 // broken by partition and offset so that every layer picks the same price.
 func (m PriceMark) Supersedes(o PriceMark) bool {

@@ -22,9 +22,7 @@ func MergePrices(base, later map[string]PriceMark) map[string]PriceMark {
 		out[s] = m
 	}
 	for s, m := range later {
-		if old, ok := out[s]; !ok || m.Supersedes(old) {
-			out[s] = m
-		}
+		NotePrice(out, s, m)
 	}
 	return out
 }

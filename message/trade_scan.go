@@ -78,7 +78,7 @@ func scanTrade(value []byte) (Trade, bool) {
 				return t, false
 			}
 			p, err := strconv.ParseFloat(unsafeString(num), 64)
-			if err != nil || !(p > 0) || p > maxFinite {
+			if err != nil || !(p > 0) { // a nil error means a finite number
 				return t, false
 			}
 			t.Price = p
@@ -104,8 +104,6 @@ func scanTrade(value []byte) (Trade, bool) {
 	s.space()
 	return t, seen == all && s.i == len(s.b)
 }
-
-const maxFinite = 1.7976931348623157e308
 
 var tradeFields = [...]string{"trade_id", "user_id", "symbol", "side", "quantity", "price", "ts"}
 

@@ -189,7 +189,7 @@ func (l *Layer) applyRecordLocked(r *kgo.Record, d decodedTrade, newPrices map[s
 	// As in the batch layer, every valid copy of a trade counts for the last price, and so
 	// does a trade refused because a position would overflow.
 	if l.active.accepts(at) {
-		notePrice(newPrices, t, at)
+		ledger.NotePrice(newPrices, t.Symbol, ledger.PriceMark{Price: t.Price, TSMicros: t.TS.UnixMicro(), At: at})
 	}
 	if !l.window.firstSighting(t.ID) {
 		l.duplicates.Add(1)
@@ -204,13 +204,6 @@ func (l *Layer) applyRecordLocked(r *kgo.Record, d decodedTrade, newPrices map[s
 	}
 	l.appliedCount.Add(1)
 	return ""
-}
-
-func notePrice(prices map[string]ledger.PriceMark, t message.Trade, at ledger.LogPosition) {
-	mark := ledger.PriceMark{Price: t.Price, TSMicros: t.TS.UnixMicro(), At: at}
-	if old, ok := prices[t.Symbol]; !ok || mark.Supersedes(old) {
-		prices[t.Symbol] = mark
-	}
 }
 
 // Seed remembers trade ids already applied below the snapshot's cut, so that a trade
