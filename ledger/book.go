@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
-	"maps"
 	"slices"
 
 	"github.com/autonews/autonews/message"
@@ -23,14 +22,37 @@ type Holding struct {
 
 // Book is mutable ledger state: positions by user and symbol, and last prices. It is not
 // safe for concurrent use; its owner serializes access.
+//
+// Symbols are numbered on first sight and an account is a short list of (symbol number,
+// shares): the speed layer applies every trade here under its lock, and a profile of the
+// earlier map of maps keyed by symbol name had three string-keyed map operations per
+// trade as its largest cost.
 type Book struct {
-	accounts map[int64]map[string]int64
-	prices   map[string]PriceMark
+	symbolIDs map[string]uint32
+	symbols   []bookSymbol // by symbol number
+	accounts  map[int64]*account
+}
+
+type bookSymbol struct {
+	name   string
+	mark   PriceMark
+	priced bool
+}
+
+type account struct {
+	positions []position
+	// trades counts the trades applied to the account.
+	trades int
+}
+
+type position struct {
+	symbol uint32
+	shares int64
 }
 
 // NewBook returns an empty book.
 func NewBook() *Book {
-	return &Book{accounts: make(map[int64]map[string]int64), prices: make(map[string]PriceMark)}
+	return &Book{symbolIDs: make(map[string]uint32), accounts: make(map[int64]*account)}
 }
 
 // Apply is the reducer: it adds the trade's signed quantity to the user's position and
@@ -38,18 +60,58 @@ func NewBook() *Book {
 // refused because the position would overflow still sets the price: the price is the
 // market's, whatever the position.
 func (b *Book) Apply(t message.Trade, at LogPosition) error {
-	NotePrice(b.prices, t.Symbol, PriceMark{Price: t.Price, TSMicros: t.TS.UnixMicro(), At: at})
-	account := b.accounts[t.UserID]
-	if account == nil {
-		account = make(map[string]int64, 4)
-		b.accounts[t.UserID] = account
-	}
-	shares, ok := AddShares(account[t.Symbol], t.SignedQuantity())
-	if !ok {
+	mark := PriceMark{Price: t.Price, TSMicros: t.TS.UnixMicro(), At: at}
+	if !b.Add(t.UserID, t.Symbol, t.SignedQuantity(), mark) {
 		return fmt.Errorf("trade %s at p%d:%d: %w", t.ID, at.Partition, at.Offset, ErrOverflow)
 	}
-	account[t.Symbol] = shares
 	return nil
+}
+
+// Add is Apply for a trade already reduced to its user, symbol, signed quantity and
+// price mark. It reports false, changing only the price, when the position would overflow.
+func (b *Book) Add(userID int64, symbol string, shares int64, mark PriceMark) bool {
+	id := b.symbolID(symbol)
+	if s := &b.symbols[id]; !s.priced || mark.Supersedes(s.mark) {
+		s.mark, s.priced = mark, true
+	}
+	acct := b.account(userID)
+	p := acct.position(id)
+	sum, ok := AddShares(p.shares, shares)
+	if ok {
+		p.shares = sum
+		acct.trades++
+	}
+	return ok
+}
+
+func (b *Book) symbolID(symbol string) uint32 {
+	id, ok := b.symbolIDs[symbol]
+	if !ok {
+		id = uint32(len(b.symbols))
+		b.symbolIDs[symbol] = id
+		b.symbols = append(b.symbols, bookSymbol{name: symbol})
+	}
+	return id
+}
+
+func (b *Book) account(userID int64) *account {
+	acct := b.accounts[userID]
+	if acct == nil {
+		acct = &account{positions: make([]position, 0, 4)}
+		b.accounts[userID] = acct
+	}
+	return acct
+}
+
+// position returns the account's position in symbol, adding it at zero shares.
+func (a *account) position(symbol uint32) *position {
+	for i := range a.positions {
+		if a.positions[i].symbol == symbol {
+			return &a.positions[i]
+		}
+	}
+	a.positions = append(a.positions, position{symbol: symbol})
+	return &a.positions[len(a.positions)-1]
 }
 
 // AddShares adds two share counts; ok is false when the sum does not fit in an int64.
@@ -64,25 +126,58 @@ func AddShares(a, b int64) (sum int64, ok bool) {
 // Adjust changes a position without a trade. Only fault-injection hooks use it: every
 // real change goes through Apply.
 func (b *Book) Adjust(userID int64, symbol string, shares int64) {
-	account := b.accounts[userID]
-	if account == nil {
-		account = map[string]int64{}
-		b.accounts[userID] = account
-	}
-	account[symbol] += shares
+	b.account(userID).position(b.symbolID(symbol)).shares += shares
 }
 
 // Shares returns the user's position in symbol.
-func (b *Book) Shares(userID int64, symbol string) int64 { return b.accounts[userID][symbol] }
+func (b *Book) Shares(userID int64, symbol string) int64 {
+	id, ok := b.symbolIDs[symbol]
+	acct := b.accounts[userID]
+	if !ok || acct == nil {
+		return 0
+	}
+	for _, p := range acct.positions {
+		if p.symbol == id {
+			return p.shares
+		}
+	}
+	return 0
+}
+
+// Trades returns how many trades were applied to the user's account.
+func (b *Book) Trades(userID int64) int {
+	if acct := b.accounts[userID]; acct != nil {
+		return acct.trades
+	}
+	return 0
+}
+
+// EachAccount calls fn with every user that has an account and the trades applied to it.
+func (b *Book) EachAccount(fn func(userID int64, trades int)) {
+	for u, acct := range b.accounts {
+		fn(u, acct.trades)
+	}
+}
 
 // Price returns the last price of symbol this book has seen.
 func (b *Book) Price(symbol string) (PriceMark, bool) {
-	m, ok := b.prices[symbol]
-	return m, ok
+	id, ok := b.symbolIDs[symbol]
+	if !ok || !b.symbols[id].priced {
+		return PriceMark{}, false
+	}
+	return b.symbols[id].mark, true
 }
 
 // Prices returns a copy of every last price.
-func (b *Book) Prices() map[string]PriceMark { return maps.Clone(b.prices) }
+func (b *Book) Prices() map[string]PriceMark {
+	out := make(map[string]PriceMark, len(b.symbols))
+	for _, s := range b.symbols {
+		if s.priced {
+			out[s.name] = s.mark
+		}
+	}
+	return out
+}
 
 // Holdings returns the non-zero positions of users in [lo, hi], ordered by user and symbol.
 func (b *Book) Holdings(lo, hi int64) []Holding {
@@ -104,11 +199,14 @@ func (b *Book) Holdings(lo, hi int64) []Holding {
 }
 
 func (b *Book) appendUser(out []Holding, user int64) []Holding {
-	account := b.accounts[user]
+	acct := b.accounts[user]
+	if acct == nil {
+		return out
+	}
 	start := len(out)
-	for sym, shares := range account {
-		if shares != 0 {
-			out = append(out, Holding{UserID: user, Symbol: sym, Shares: shares})
+	for _, p := range acct.positions {
+		if p.shares != 0 {
+			out = append(out, Holding{UserID: user, Symbol: b.symbols[p.symbol].name, Shares: p.shares})
 		}
 	}
 	slices.SortFunc(out[start:], func(x, y Holding) int { return compareString(x.Symbol, y.Symbol) })

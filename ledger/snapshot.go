@@ -31,25 +31,27 @@ func EmptySnapshot() *Snapshot {
 
 // Freeze turns the book into the snapshot of epoch at cut. The book must not be used after.
 func (b *Book) Freeze(epoch uint64, cut Cut) *Snapshot {
-	names := make([]string, 0, len(b.prices))
-	seen := make(map[string]struct{})
+	// Number the held symbols by name, so that snapshot symbol ids order like names.
+	held := make([]bool, len(b.symbols))
 	rows := 0
-	for _, account := range b.accounts {
-		for sym, shares := range account {
-			if shares == 0 {
-				continue
-			}
-			rows++
-			if _, ok := seen[sym]; !ok {
-				seen[sym] = struct{}{}
-				names = append(names, sym)
+	for _, acct := range b.accounts {
+		for _, p := range acct.positions {
+			if p.shares != 0 {
+				rows++
+				held[p.symbol] = true
 			}
 		}
 	}
+	var names []string
+	for id, s := range b.symbols {
+		if held[id] {
+			names = append(names, s.name)
+		}
+	}
 	slices.Sort(names)
-	ids := make(map[string]uint32, len(names))
+	snapshotID := make([]uint32, len(b.symbols))
 	for i, n := range names {
-		ids[n] = uint32(i)
+		snapshotID[b.symbolIDs[n]] = uint32(i)
 	}
 	users := make([]int64, 0, len(b.accounts))
 	for u := range b.accounts {
@@ -57,21 +59,21 @@ func (b *Book) Freeze(epoch uint64, cut Cut) *Snapshot {
 	}
 	slices.Sort(users)
 	s := &Snapshot{
-		Epoch: epoch, Cut: cut.Clone(), symbolNames: names, prices: b.prices,
+		Epoch: epoch, Cut: cut.Clone(), symbolNames: names, prices: b.Prices(),
 		users: make([]int64, 0, rows), symbols: make([]uint32, 0, rows), shares: make([]int64, 0, rows),
 	}
 	for _, u := range users {
 		start := len(s.users)
-		for sym, shares := range b.accounts[u] {
-			if shares != 0 {
+		for _, p := range b.accounts[u].positions {
+			if p.shares != 0 {
 				s.users = append(s.users, u)
-				s.symbols = append(s.symbols, ids[sym])
-				s.shares = append(s.shares, shares)
+				s.symbols = append(s.symbols, snapshotID[p.symbol])
+				s.shares = append(s.shares, p.shares)
 			}
 		}
 		sortRowsBySymbol(s.symbols[start:], s.shares[start:])
 	}
-	b.accounts, b.prices = nil, nil
+	b.accounts, b.symbols, b.symbolIDs = nil, nil, nil
 	return s
 }
 

@@ -93,7 +93,21 @@ func New(cfg Config, snap *ledger.Snapshot) *Layer {
 	}
 }
 
-// Run consumes trades from the snapshot's cut until ctx ends.
+// pipelineBatch is how many records the consumer decodes before handing them to the
+// applier: small enough that a large fetch is decoded and applied in overlapping parts.
+const pipelineBatch = 8192
+
+// decodedBatch is a run of fetched records and their trades, on its way from the
+// consumer to the applier.
+type decodedBatch struct {
+	records []*kgo.Record
+	trades  []decodedTrade
+}
+
+// Run consumes trades from the snapshot's cut until ctx ends. Decoding and applying are a
+// pipeline: the consumer's goroutine decodes a batch while an applier goroutine applies
+// the one before under the layer's lock. Applying is serial, decoding is not; catching up
+// after a restart applied one large fetch at a time with a core idle while it decoded.
 func (l *Layer) Run(ctx context.Context) error {
 	l.mu.RLock()
 	start := make(map[int32]int64, len(l.cfg.Partitions))
@@ -101,16 +115,37 @@ func (l *Layer) Run(ctx context.Context) error {
 		start[p] = l.applied[p]
 	}
 	l.mu.RUnlock()
-	return consume.Run(ctx, consume.Config{Topic: message.TradesTopic, Start: start, ClientOpts: l.cfg.ClientOpts,
-		PollTimeout: time.Second, OnDataLoss: l.cfg.OnDataLoss, Logger: l.cfg.Logger}, l.apply)
+	batches := make(chan decodedBatch, 1)
+	applierDone := make(chan struct{})
+	go func() { // the applier; Run waits for it, and it ends once batches is closed
+		defer close(applierDone)
+		for b := range batches {
+			l.applyDecoded(b.records, b.trades)
+		}
+	}()
+	err := consume.Run(ctx, consume.Config{Topic: message.TradesTopic, Start: start, ClientOpts: l.cfg.ClientOpts,
+		PollTimeout: time.Second, OnDataLoss: l.cfg.OnDataLoss, Logger: l.cfg.Logger}, func(fetches kgo.Fetches) {
+		for records := fetches.Records(); len(records) > 0; {
+			n := min(len(records), pipelineBatch)
+			batches <- decodedBatch{records: records[:n], trades: decodeTrades(records[:n])}
+			records = records[n:]
+		}
+	})
+	close(batches)
+	<-applierDone
+	return err
 }
 
+// apply decodes and applies a fetch on the caller's goroutine.
 func (l *Layer) apply(fetches kgo.Fetches) {
 	records := fetches.Records()
+	l.applyDecoded(records, decodeTrades(records))
+}
+
+func (l *Layer) applyDecoded(records []*kgo.Record, trades []decodedTrade) {
 	if len(records) == 0 {
 		return
 	}
-	trades := decodeTrades(records)
 	l.mu.Lock()
 	var rejections []Rejection
 	newPrices := map[string]ledger.PriceMark{}
@@ -299,10 +334,12 @@ type ActiveUser struct {
 // ActiveUsers returns the n users with the most trades since the published cut.
 func (l *Layer) ActiveUsers(n int) []ActiveUser {
 	l.mu.RLock()
-	users := make([]ActiveUser, 0, len(l.active.tradesByUser))
-	for u, c := range l.active.tradesByUser {
-		users = append(users, ActiveUser{UserID: u, Trades: c})
-	}
+	var users []ActiveUser
+	l.active.book.EachAccount(func(u int64, trades int) {
+		if trades > 0 {
+			users = append(users, ActiveUser{UserID: u, Trades: trades})
+		}
+	})
 	l.mu.RUnlock()
 	slices.SortFunc(users, func(a, b ActiveUser) int {
 		if a.Trades != b.Trades {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"math/rand/v2"
 	"slices"
 	"testing"
 	"time"
@@ -134,6 +135,29 @@ func TestDedupWindowForgetsTheOldest(t *testing.T) {
 	off := newDedupWindow(0)
 	if first, again := off.firstSighting("x"), off.firstSighting("x"); !first || !again {
 		t.Fatal("a zero window deduplicates")
+	}
+}
+
+// The window's table shifts entries back on removal; whatever the sizes and the order of
+// ids, it must answer as a plain list of the last size distinct ids would.
+func TestDedupWindowAnswersAsTheListOfItsLastIDs(t *testing.T) {
+	for _, size := range []int{1, 3, 7, 64, 1000} {
+		rng := rand.New(rand.NewPCG(uint64(size), 7))
+		w := newDedupWindow(size)
+		var recent []string // the reference: distinct ids in arrival order, oldest first
+		for step := range 50_000 {
+			id := fmt.Sprintf("t%d", rng.IntN(3*size+2))
+			want := !slices.Contains(recent, id)
+			if got := w.firstSighting(id); got != want {
+				t.Fatalf("size %d, step %d, id %s: first sighting %v, want %v", size, step, id, got, want)
+			}
+			if want {
+				recent = append(recent, id)
+				if len(recent) > size {
+					recent = recent[1:]
+				}
+			}
+		}
 	}
 }
 
