@@ -285,11 +285,11 @@ func timestamp(raw json.RawMessage) (time.Time, error) {
 	if err != nil {
 		return time.Time{}, err
 	}
-	ts, err := time.Parse(time.RFC3339Nano, s)
+	ts, err := parseTimestamp(s)
 	if err != nil {
 		return time.Time{}, invalid("ts %q is not an RFC 3339 time", truncate([]byte(s), 40))
 	}
-	return ts.UTC(), nil
+	return ts, nil
 }
 
 func hasControl(s string) bool {

@@ -1,9 +1,9 @@
 package message
 
 import (
-	"bytes"
+	"math/bits"
 	"strconv"
-	"time"
+	"strings"
 	"unsafe"
 )
 
@@ -25,16 +25,11 @@ func scanTrade(value []byte) (Trade, bool) {
 	seen := 0
 	for {
 		s.space()
-		key, ok := s.plainString()
+		field, ok := s.key(bits.OnesCount(uint(seen)))
 		if !ok {
 			return t, false
 		}
 		s.space()
-		if !s.consume(':') {
-			return t, false
-		}
-		s.space()
-		field := tradeFieldIndex(key)
 		if field < 0 || seen&(1<<field) != 0 {
 			return t, false // unknown or repeated: the general path knows what to do
 		}
@@ -55,7 +50,7 @@ func scanTrade(value []byte) (Trade, bool) {
 			if !ok || !IsSymbol(unsafeString(sym)) {
 				return t, false
 			}
-			t.Symbol = string(sym)
+			t.Symbol = internSymbol(sym)
 		case 3:
 			side, ok := s.plainString()
 			switch {
@@ -77,7 +72,7 @@ func scanTrade(value []byte) (Trade, bool) {
 			if !ok {
 				return t, false
 			}
-			p, err := strconv.ParseFloat(unsafeString(num), 64)
+			p, err := parsePrice(num)
 			if err != nil || !(p > 0) { // a nil error means a finite number
 				return t, false
 			}
@@ -87,11 +82,11 @@ func scanTrade(value []byte) (Trade, bool) {
 			if !ok {
 				return t, false
 			}
-			parsed, err := time.Parse(time.RFC3339Nano, unsafeString(ts))
+			parsed, err := parseTimestamp(unsafeString(ts))
 			if err != nil {
 				return t, false
 			}
-			t.TS = parsed.UTC()
+			t.TS = parsed
 		}
 		s.space()
 		if s.consume('}') {
@@ -106,6 +101,33 @@ func scanTrade(value []byte) (Trade, bool) {
 }
 
 var tradeFields = [...]string{"trade_id", "user_id", "symbol", "side", "quantity", "price", "ts"}
+
+// tradeKeys are the fields as a compact encoder writes them, key and colon.
+var tradeKeys = func() (keys [len(tradeFields)]string) {
+	for i, name := range tradeFields {
+		keys[i] = `"` + name + `":`
+	}
+	return keys
+}()
+
+// key reads an object key and its colon and returns the field's number, -1 for a field
+// the contract does not have. next is the field that comes next in the contract's order:
+// written that way, compactly, as producers do, it is matched in one comparison.
+func (s *tradeScanner) key(next int) (field int, ok bool) {
+	if next < len(tradeKeys) && strings.HasPrefix(unsafeString(s.b[s.i:]), tradeKeys[next]) {
+		s.i += len(tradeKeys[next])
+		return next, true
+	}
+	name, ok := s.plainString()
+	if !ok {
+		return 0, false
+	}
+	s.space()
+	if !s.consume(':') {
+		return 0, false
+	}
+	return tradeFieldIndex(name), true
+}
 
 func tradeFieldIndex(key []byte) int {
 	for i, name := range tradeFields {
@@ -144,23 +166,23 @@ func (s *tradeScanner) consume(c byte) bool {
 }
 
 // plainString reads a JSON string without escapes or control characters and returns its
-// bytes, which alias the message.
+// bytes, which alias the message. One loop finds the end and checks the bytes: for strings
+// this short, bytes.IndexByte and a second pass cost twice as much.
 func (s *tradeScanner) plainString() ([]byte, bool) {
 	if !s.consume('"') {
 		return nil, false
 	}
-	end := bytes.IndexByte(s.b[s.i:], '"')
-	if end < 0 {
-		return nil, false
-	}
-	str := s.b[s.i : s.i+end]
-	for _, c := range str {
-		if c == '\\' || c < 0x20 {
+	for end := s.i; end < len(s.b); end++ {
+		switch c := s.b[end]; {
+		case c == '"':
+			str := s.b[s.i:end]
+			s.i = end + 1
+			return str, true
+		case c == '\\' || c < 0x20:
 			return nil, false
 		}
 	}
-	s.i += end + 1
-	return str, true
+	return nil, false
 }
 
 // positiveInteger reads a JSON integer in [1, 2^63).
@@ -173,8 +195,15 @@ func (s *tradeScanner) positiveInteger() (int64, bool) {
 	if len(digits) == 0 || digits[0] == '0' || s.i < len(s.b) && (s.b[s.i] == '.' || s.b[s.i] == 'e' || s.b[s.i] == 'E') {
 		return 0, false
 	}
-	n, err := strconv.ParseInt(unsafeString(digits), 10, 64)
-	return n, err == nil
+	if len(digits) > 18 { // beyond what the loop below can add up without overflow
+		n, err := strconv.ParseInt(unsafeString(digits), 10, 64)
+		return n, err == nil
+	}
+	var n int64
+	for _, c := range digits {
+		n = n*10 + int64(c-'0')
+	}
+	return n, true
 }
 
 // number reads a JSON number: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
@@ -199,6 +228,31 @@ func (s *tradeScanner) number() ([]byte, bool) {
 	}
 	return s.b[start:s.i], true
 }
+
+// parsePrice parses a JSON number as strconv.ParseFloat does. A plain decimal of at most
+// 15 digits is read directly: its digits and its power of ten are exact float64s, and one
+// IEEE division rounds their quotient correctly, as ParseFloat's own exact path does.
+func parsePrice(num []byte) (float64, error) {
+	var mantissa uint64
+	digits, point := 0, -1
+	for i, c := range num {
+		switch {
+		case c >= '0' && c <= '9' && digits < 15:
+			mantissa = mantissa*10 + uint64(c-'0')
+			digits++
+		case c == '.' && point < 0:
+			point = i
+		default:
+			return strconv.ParseFloat(unsafeString(num), 64)
+		}
+	}
+	if point < 0 {
+		return float64(mantissa), nil
+	}
+	return float64(mantissa) / exactPowersOfTen[len(num)-1-point], nil
+}
+
+var exactPowersOfTen = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15}
 
 func (s *tradeScanner) digits() int {
 	start := s.i
