@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"syscall"
 )
 
 // writeFileAtomic writes a file so that a reader sees either the old content or all of
@@ -57,4 +58,26 @@ func removeTemporaries(dir string) error {
 		}
 	}
 	return nil
+}
+
+// mapFile maps a whole file read-only into memory; unmap releases it. An empty file maps
+// to an empty slice.
+func mapFile(path string) (data []byte, unmap func(), err error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return nil, nil, err
+	}
+	if info.Size() == 0 {
+		return []byte{}, func() {}, nil
+	}
+	data, err = syscall.Mmap(int(f.Fd()), 0, int(info.Size()), syscall.PROT_READ, syscall.MAP_SHARED)
+	if err != nil {
+		return nil, nil, fmt.Errorf("map %s: %w", path, err)
+	}
+	return data, func() { _ = syscall.Munmap(data) }, nil
 }

@@ -23,14 +23,15 @@ type ArchivedNews struct {
 }
 
 // NewsCodec archives the news topic.
-var NewsCodec = Codec[ArchivedNews]{
-	Topic: message.NewsTopic,
-	Decode: func(r *kgo.Record) (ArchivedNews, bool) {
+var NewsCodec = Codec{
+	Topic: message.NewsTopic, Schema: newsSchema, Properties: newsWriterProperties,
+	Append: func(b *array.RecordBuilder, r *kgo.Record) bool {
 		n, err := message.DecodeNews(r.Key, r.Value)
-		return ArchivedNews{News: n, At: ledger.LogPosition{Partition: r.Partition, Offset: r.Offset}}, err == nil
-	},
-	Write: func(m *Master, partition int32, first, last int64, rows []ArchivedNews) error {
-		return m.WriteNews(partition, first, last, rows)
+		if err != nil {
+			return false
+		}
+		appendNews(b, ArchivedNews{News: n, At: ledger.LogPosition{Partition: r.Partition, Offset: r.Offset}})
+		return true
 	},
 }
 
@@ -49,38 +50,35 @@ var newsSchema = arrow.NewSchema([]arrow.Field{
 	{Name: "symbols", Type: arrow.ListOf(arrow.BinaryTypes.String)},
 }, nil)
 
-// WriteNews writes one segment of the news topic covering offsets [first, last].
-func (m *Master) WriteNews(partition int32, first, last int64, rows []ArchivedNews) error {
-	if err := m.prepare(message.NewsTopic, partition); err != nil {
-		return fmt.Errorf("archive news partition %d: %w", partition, err)
-	}
-	rec := buildNewsRecord(rows)
-	defer rec.Release()
-	props := parquet.NewWriterProperties(parquet.WithCompression(compress.Codecs.Zstd), parquet.WithDictionaryDefault(false))
-	if err := writeParquet(m.segmentPath(message.NewsTopic, partition, first, last), rec, props); err != nil {
-		return fmt.Errorf("archive news partition %d offsets %d-%d: %w", partition, first, last, err)
-	}
-	return nil
+func newsWriterProperties() *parquet.WriterProperties {
+	return parquet.NewWriterProperties(parquet.WithCompression(compress.Codecs.Zstd), parquet.WithDictionaryDefault(false))
 }
 
-func buildNewsRecord(rows []ArchivedNews) arrow.RecordBatch {
+// WriteNews writes one segment of the news topic covering offsets [first, last].
+func (m *Master) WriteNews(partition int32, first, last int64, rows []ArchivedNews) error {
 	b := array.NewRecordBuilder(memory.DefaultAllocator, newsSchema)
 	defer b.Release()
-	symbols := b.Field(8).(*array.ListBuilder)
-	symbolValues := symbols.ValueBuilder().(*array.StringBuilder)
 	for _, r := range rows {
-		b.Field(0).(*array.Int32Builder).Append(r.At.Partition)
-		b.Field(1).(*array.Int64Builder).Append(r.At.Offset)
-		b.Field(2).(*array.StringBuilder).Append(r.ID)
-		b.Field(3).(*array.TimestampBuilder).Append(arrow.Timestamp(r.PublishedAt.UnixMicro()))
-		b.Field(4).(*array.StringBuilder).Append(r.Source)
-		b.Field(5).(*array.StringBuilder).Append(r.Headline)
-		b.Field(6).(*array.StringBuilder).Append(r.Body)
-		b.Field(7).(*array.StringBuilder).Append(r.URL)
-		symbols.Append(true)
-		symbolValues.AppendValues(r.Symbols, nil)
+		appendNews(b, r)
 	}
-	return b.NewRecordBatch()
+	rec := b.NewRecordBatch()
+	defer rec.Release()
+	_, err := m.writeSegment(message.NewsTopic, partition, first, last, newsWriterProperties(), []arrow.RecordBatch{rec})
+	return err
+}
+
+func appendNews(b *array.RecordBuilder, r ArchivedNews) {
+	b.Field(0).(*array.Int32Builder).Append(r.At.Partition)
+	b.Field(1).(*array.Int64Builder).Append(r.At.Offset)
+	b.Field(2).(*array.StringBuilder).Append(r.ID)
+	b.Field(3).(*array.TimestampBuilder).Append(arrow.Timestamp(r.PublishedAt.UnixMicro()))
+	b.Field(4).(*array.StringBuilder).Append(r.Source)
+	b.Field(5).(*array.StringBuilder).Append(r.Headline)
+	b.Field(6).(*array.StringBuilder).Append(r.Body)
+	b.Field(7).(*array.StringBuilder).Append(r.URL)
+	symbols := b.Field(8).(*array.ListBuilder)
+	symbols.Append(true)
+	symbols.ValueBuilder().(*array.StringBuilder).AppendValues(r.Symbols, nil)
 }
 
 // ReadNews calls fn for every row of a news segment in offset order.

@@ -1,7 +1,6 @@
 package batch
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"maps"
@@ -179,7 +178,8 @@ func decodeSnapshot(epoch uint64, cut ledger.Cut, files map[string][]byte) (*led
 }
 
 func readIPC(data []byte, schema *arrow.Schema, each func(arrow.RecordBatch)) error {
-	r, err := ipc.NewFileReader(bytes.NewReader(data), ipc.WithSchema(schema))
+	// The mapped reader slices record buffers out of data rather than copying them.
+	r, err := ipc.NewMappedFileReader(data, ipc.WithSchema(schema))
 	if err != nil {
 		return err
 	}

@@ -181,26 +181,48 @@ func (s *Store) LoadCurrent() (*ledger.Snapshot, Manifest, error) {
 	return s.Load(epoch)
 }
 
+// CurrentManifest reads the manifest of the published snapshot without its files: what
+// it covers is known before the snapshot is loaded.
+func (s *Store) CurrentManifest() (Manifest, error) {
+	epoch, err := s.Current()
+	if err != nil {
+		return Manifest{}, err
+	}
+	return s.manifest(epoch)
+}
+
+func (s *Store) manifest(epoch uint64) (Manifest, error) {
+	var m Manifest
+	b, err := os.ReadFile(filepath.Join(s.epochDir(epoch), "manifest.json"))
+	if err != nil {
+		return m, fmt.Errorf("load snapshot %d: %w", epoch, err)
+	}
+	if err := json.Unmarshal(b, &m); err != nil {
+		return m, fmt.Errorf("load snapshot %d: manifest: %w", epoch, err)
+	}
+	if m.Epoch != epoch {
+		return m, fmt.Errorf("load snapshot %d: manifest names epoch %d", epoch, m.Epoch)
+	}
+	return m, nil
+}
+
 // Load reads the snapshot of epoch, refusing it if any file differs from its manifest.
 func (s *Store) Load(epoch uint64) (*ledger.Snapshot, Manifest, error) {
 	dir := s.epochDir(epoch)
-	var m Manifest
-	b, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
+	m, err := s.manifest(epoch)
 	if err != nil {
-		return nil, m, fmt.Errorf("load snapshot %d: %w", epoch, err)
+		return nil, m, err
 	}
-	if err := json.Unmarshal(b, &m); err != nil {
-		return nil, m, fmt.Errorf("load snapshot %d: manifest: %w", epoch, err)
-	}
-	if m.Epoch != epoch {
-		return nil, m, fmt.Errorf("load snapshot %d: manifest names epoch %d", epoch, m.Epoch)
-	}
+	// The files are mapped, not read: decoding copies the rows into the snapshot's
+	// columns, and a read file was a second copy of them on the heap, which raised the
+	// server's resident memory by as much again as the holdings take.
 	files := map[string][]byte{}
 	for _, f := range snapshotFiles {
-		data, err := readVerified(filepath.Join(dir, f.name), m.Files[f.name])
+		data, unmap, err := mapVerified(filepath.Join(dir, f.name), m.Files[f.name])
 		if err != nil {
 			return nil, m, fmt.Errorf("load snapshot %d: %w", epoch, err)
 		}
+		defer unmap()
 		files[f.name] = data
 	}
 	snap, err := decodeSnapshot(epoch, m.TradesCut(), files)
@@ -210,16 +232,19 @@ func (s *Store) Load(epoch uint64) (*ledger.Snapshot, Manifest, error) {
 	return snap, m, nil
 }
 
-func readVerified(path string, want FileDigest) ([]byte, error) {
-	data, err := os.ReadFile(path)
+// mapVerified maps a file read-only after checking it against its digest. The data is
+// valid until unmap is called.
+func mapVerified(path string, want FileDigest) (data []byte, unmap func(), err error) {
+	data, unmap, err = mapFile(path)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	sum := sha256.Sum256(data)
 	if got := hex.EncodeToString(sum[:]); got != want.SHA256 || int64(len(data)) != want.Bytes {
-		return nil, fmt.Errorf("%s is corrupt: %d bytes with SHA-256 %s, the manifest says %d bytes with %s", path, len(data), got, want.Bytes, want.SHA256)
+		unmap()
+		return nil, nil, fmt.Errorf("%s is corrupt: %d bytes with SHA-256 %s, the manifest says %d bytes with %s", path, len(data), got, want.Bytes, want.SHA256)
 	}
-	return data, nil
+	return data, unmap, nil
 }
 
 // Epochs lists the stored epochs, oldest first.

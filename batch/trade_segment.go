@@ -27,15 +27,15 @@ type ArchivedTrade struct {
 }
 
 // TradeCodec archives the trades topic.
-var TradeCodec = Codec[ArchivedTrade]{
-	Topic: message.TradesTopic,
-	Decode: func(r *kgo.Record) (ArchivedTrade, bool) {
+var TradeCodec = Codec{
+	Topic: message.TradesTopic, Schema: tradeSchema, Properties: tradeWriterProperties,
+	Append: func(b *array.RecordBuilder, r *kgo.Record) bool {
 		t, err := message.DecodeTrade(r.Key, r.Value)
-		return ArchivedTrade{Trade: t, At: ledger.LogPosition{Partition: r.Partition, Offset: r.Offset}}, err == nil
-	},
-	Write: func(m *Master, partition int32, first, last int64, rows []ArchivedTrade) error {
-		_, err := m.WriteTrades(partition, first, last, rows)
-		return err
+		if err != nil {
+			return false
+		}
+		appendTrade(b, ArchivedTrade{Trade: t, At: ledger.LogPosition{Partition: r.Partition, Offset: r.Offset}})
+		return true
 	},
 }
 
@@ -82,56 +82,56 @@ func tradeWriterProperties() *parquet.WriterProperties {
 // WriteTrades writes one segment covering offsets [first, last] of partition, holding
 // rows (which must lie in that range, in offset order). The file appears atomically.
 func (m *Master) WriteTrades(partition int32, first, last int64, rows []ArchivedTrade) (Segment, error) {
-	if err := m.prepare(message.TradesTopic, partition); err != nil {
-		return Segment{}, fmt.Errorf("archive partition %d: %w", partition, err)
-	}
-	path := m.segmentPath(message.TradesTopic, partition, first, last)
-	rec := buildTradeRecord(rows)
-	defer rec.Release()
-	if err := writeParquet(path, rec, tradeWriterProperties()); err != nil {
-		return Segment{}, fmt.Errorf("archive partition %d offsets %d-%d: %w", partition, first, last, err)
-	}
-	return Segment{Topic: message.TradesTopic, Partition: partition, First: first, Last: last, Path: path}, nil
-}
-
-func buildTradeRecord(rows []ArchivedTrade) arrow.RecordBatch {
 	b := array.NewRecordBuilder(memory.DefaultAllocator, tradeSchema)
 	defer b.Release()
 	b.Reserve(len(rows))
-	partition := b.Field(colPartition).(*array.Int32Builder)
-	offset := b.Field(colOffset).(*array.Int64Builder)
-	tradeID := b.Field(colTradeID).(*array.StringBuilder)
-	userID := b.Field(colUserID).(*array.Int64Builder)
-	symbol := b.Field(colSymbol).(*array.StringBuilder)
-	side := b.Field(colSide).(*array.StringBuilder)
-	quantity := b.Field(colQuantity).(*array.Int64Builder)
-	price := b.Field(colPrice).(*array.Float64Builder)
-	ts := b.Field(colTS).(*array.TimestampBuilder)
 	for _, r := range rows {
-		partition.Append(r.At.Partition)
-		offset.Append(r.At.Offset)
-		tradeID.Append(r.ID)
-		userID.Append(r.UserID)
-		symbol.Append(r.Symbol)
-		side.Append(r.Side.String())
-		quantity.Append(r.Quantity)
-		price.Append(r.Price)
-		ts.Append(arrow.Timestamp(r.TS.UnixMicro()))
+		appendTrade(b, r)
 	}
-	return b.NewRecordBatch()
+	rec := b.NewRecordBatch()
+	defer rec.Release()
+	return m.writeSegment(message.TradesTopic, partition, first, last, tradeWriterProperties(), []arrow.RecordBatch{rec})
 }
 
-// writeParquet writes one record batch as a Parquet file that appears atomically.
-func writeParquet(path string, rec arrow.RecordBatch, props *parquet.WriterProperties) error {
+func appendTrade(b *array.RecordBuilder, r ArchivedTrade) {
+	b.Field(colPartition).(*array.Int32Builder).Append(r.At.Partition)
+	b.Field(colOffset).(*array.Int64Builder).Append(r.At.Offset)
+	b.Field(colTradeID).(*array.StringBuilder).Append(r.ID)
+	b.Field(colUserID).(*array.Int64Builder).Append(r.UserID)
+	b.Field(colSymbol).(*array.StringBuilder).Append(r.Symbol)
+	b.Field(colSide).(*array.StringBuilder).Append(r.Side.String())
+	b.Field(colQuantity).(*array.Int64Builder).Append(r.Quantity)
+	b.Field(colPrice).(*array.Float64Builder).Append(r.Price)
+	b.Field(colTS).(*array.TimestampBuilder).Append(arrow.Timestamp(r.TS.UnixMicro()))
+}
+
+// writeSegment writes the records as the segment of the topic covering offsets [first,
+// last] of partition. The file appears atomically.
+func (m *Master) writeSegment(topic string, partition int32, first, last int64, props *parquet.WriterProperties, recs []arrow.RecordBatch) (Segment, error) {
+	if err := m.prepare(topic, partition); err != nil {
+		return Segment{}, fmt.Errorf("archive %s partition %d: %w", topic, partition, err)
+	}
+	path := m.segmentPath(topic, partition, first, last)
+	if err := writeParquet(path, recs, props); err != nil {
+		return Segment{}, fmt.Errorf("archive %s partition %d offsets %d-%d: %w", topic, partition, first, last, err)
+	}
+	return Segment{Topic: topic, Partition: partition, First: first, Last: last, Path: path}, nil
+}
+
+// writeParquet writes record batches of one schema as a Parquet file that appears
+// atomically.
+func writeParquet(path string, recs []arrow.RecordBatch, props *parquet.WriterProperties) error {
 	return writeFileAtomic(path, func(f *os.File) error {
 		// The writer closes an io.Closer it is given; hide Close so the file can be fsynced.
-		w, err := pqarrow.NewFileWriter(rec.Schema(), struct{ io.Writer }{f}, props, pqarrow.DefaultWriterProps())
+		w, err := pqarrow.NewFileWriter(recs[0].Schema(), struct{ io.Writer }{f}, props, pqarrow.DefaultWriterProps())
 		if err != nil {
 			return err
 		}
-		if err := w.Write(rec); err != nil {
-			w.Close()
-			return err
+		for _, rec := range recs {
+			if err := w.Write(rec); err != nil {
+				w.Close()
+				return err
+			}
 		}
 		return w.Close()
 	})

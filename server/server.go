@@ -42,8 +42,8 @@ type Server struct {
 	client   *kgo.Client      // admin and producer connection
 	admin    *kadm.Client
 
-	archiver     *batch.Archiver[batch.ArchivedTrade]
-	newsArchiver *batch.Archiver[batch.ArchivedNews]
+	archiver     *batch.Archiver
+	newsArchiver *batch.Archiver
 	speed        *speed.Layer
 	newsFeed     *speed.NewsFeed
 	newsIndex    *news.Index
@@ -79,6 +79,7 @@ func Start(cfg Config) (_ *Server, err error) {
 		cfg.Logger = slog.Default()
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, errs: make(chan error, 8)}
+	clock := newStartupClock()
 	starting := "starting"
 	s.notReady.Store(&starting)
 	defer func() {
@@ -90,13 +91,6 @@ func Start(cfg Config) (_ *Server, err error) {
 		return nil, fmt.Errorf("data directory: %w", err)
 	}
 	if s.lock, err = lockDataDir(cfg.DataDir); err != nil {
-		return nil, err
-	}
-	if err := s.connectKafka(); err != nil {
-		return nil, err
-	}
-	partitions, err := s.prepareTopics()
-	if err != nil {
 		return nil, err
 	}
 	matcher, err := newMatcher(cfg.CompaniesFile)
@@ -111,11 +105,26 @@ func Start(cfg Config) (_ *Server, err error) {
 	if err != nil {
 		return nil, err
 	}
-	snap, err := loadSnapshot(store, master, s.log)
+	// Whatever happens next, Start returns only after the loader has ended.
+	loading := loadStoredStateAsync(master, store, matcher, cfg.DedupWindow, s.log)
+	loaded := sync.OnceValue(func() storedStateResult { return <-loading })
+	defer loaded()
+	if err := s.connectKafka(); err != nil {
+		return nil, err
+	}
+	partitions, err := s.prepareTopics()
 	if err != nil {
 		return nil, err
 	}
-	if err := s.checkLogs(master, snap.Cut); err != nil {
+	clock.done("broker")
+	result := loaded()
+	if result.err != nil {
+		return nil, result.err
+	}
+	clock.done("stored_state_wait")
+	clock.took(result.state.took...)
+	stored := result.state
+	if err := s.checkLogs(master, stored.snap.Cut); err != nil {
 		if !cfg.RebuildFromMaster {
 			s.refusal = err.Error() + "; restore the broker's log, or restart with --rebuild-from-master to replay the master dataset into it"
 			s.log.Error("refusing to apply messages from the broker", "reason", s.refusal)
@@ -124,7 +133,11 @@ func Start(cfg Config) (_ *Server, err error) {
 			if master, store, err = s.rebuildFromMaster(master); err != nil {
 				return nil, fmt.Errorf("rebuild from the master dataset: %w", err)
 			}
-			snap = ledger.EmptySnapshot()
+			// The master dataset and the snapshots moved aside: start from nothing; the
+			// replayed log brings everything back.
+			if stored, err = loadStoredState(master, store, matcher, cfg.DedupWindow, s.log); err != nil {
+				return nil, err
+			}
 		}
 	}
 	if s.rejections, err = speed.OpenRejections(filepath.Join(cfg.DataDir, "rejected_messages.jsonl"), cfg.RejectedRetention); err != nil {
@@ -145,9 +158,8 @@ func Start(cfg Config) (_ *Server, err error) {
 	if err != nil {
 		return nil, err
 	}
-	if s.newsIndex, err = loadNews(master, matcher, s.log); err != nil {
-		return nil, err
-	}
+	snap := stored.snap
+	s.newsIndex = stored.news
 	s.newsFeed = speed.NewNewsFeed(s.newsIndex, speed.NewsConfig{
 		Start: s.newsArchiver.Archived(), ClientOpts: kafkaOpts, OnReject: s.reject, OnDataLoss: s.dataLoss, Logger: s.log.With("component", "news"),
 	})
@@ -155,13 +167,7 @@ func Start(cfg Config) (_ *Server, err error) {
 		Partitions: partitions[message.TradesTopic], ClientOpts: kafkaOpts, DedupWindow: cfg.DedupWindow, OnReject: s.reject,
 		OnDataLoss: s.dataLoss, Logger: s.log.With("component", "speed"),
 	}, snap)
-	if cfg.DedupWindow > 0 {
-		recent, err := master.RecentTradeIDs(context.Background(), snap.Cut, cfg.DedupWindow)
-		if err != nil {
-			return nil, err
-		}
-		s.speed.Seed(recent)
-	}
+	s.speed.Seed(stored.recent)
 	runs, err := batch.OpenRunLog(filepath.Join(cfg.DataDir, "pipeline_runs.jsonl"), 1000)
 	if err != nil {
 		return nil, err
@@ -211,6 +217,7 @@ func Start(cfg Config) (_ *Server, err error) {
 		if err := s.catchUp(ctx); err != nil {
 			return nil, err
 		}
+		clock.done("catch_up")
 		if s.lostData.Load() == nil {
 			s.notReady.Store(nil)
 		}
@@ -219,7 +226,7 @@ func Start(cfg Config) (_ *Server, err error) {
 		return nil, err
 	}
 	s.log.Info("autonews serving", "mysql", s.MySQLAddr(), "kafka", s.KafkaAddr(), "http", s.HTTPAddr(), "data_dir", cfg.DataDir,
-		"epoch", snap.Epoch, "cut", snap.Cut.String())
+		"epoch", snap.Epoch, "cut", snap.Cut.String(), clock.attr())
 	return s, nil
 }
 
