@@ -34,6 +34,9 @@ type Options struct {
 	// MySQLBaseline, if set, is the DSN of a MySQL or MariaDB server: the queries scenario
 	// loads the same holdings into it and runs the same queries against both.
 	MySQLBaseline string
+	// ServerProfile, if set, makes each server process a scenario starts write a CPU
+	// profile to ServerProfile.serve-N.
+	ServerProfile string
 }
 
 // Result is one measured figure.

@@ -9,6 +9,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
+	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -26,14 +29,16 @@ type serverProcess struct {
 	exited                        chan error
 	dir                           string
 	kafkaAddr, mysqlAddr, logPath string
-	db                            *gosql.DB
+	httpAddr                      string
+	// profile, if set, is where each run of the process writes a CPU profile, numbered.
+	profile string
+	db      *gosql.DB
 }
 
-func startServerProcess(ctx context.Context) (*serverProcess, error) {
-	exe, err := os.Executable()
-	if err != nil {
-		return nil, fmt.Errorf("find the autonews binary: %w", err)
-	}
+// serverRuns numbers the server processes of one bench run, for their profiles.
+var serverRuns atomic.Int32
+
+func startServerProcess(ctx context.Context, o Options) (*serverProcess, error) {
 	dir, err := os.MkdirTemp("", "autonews-bench-")
 	if err != nil {
 		return nil, err
@@ -45,42 +50,76 @@ func startServerProcess(ctx context.Context) (*serverProcess, error) {
 			return nil, err
 		}
 	}
-	p := &serverProcess{dir: dir, kafkaAddr: addrs[0], mysqlAddr: addrs[1], logPath: filepath.Join(dir, "serve.log"), exited: make(chan error, 1)}
-	logFile, err := os.Create(p.logPath)
-	if err != nil {
+	p := &serverProcess{dir: dir, kafkaAddr: addrs[0], mysqlAddr: addrs[1], httpAddr: addrs[2], logPath: filepath.Join(dir, "serve.log"),
+		profile: o.ServerProfile}
+	if err := p.run(ctx); err != nil {
 		os.RemoveAll(dir)
 		return nil, err
+	}
+	return p, nil
+}
+
+// run starts `autonews serve` on the process's directory and addresses and returns once
+// it answers over the MySQL protocol: the server opens that port only when it has caught
+// up with the log.
+func (p *serverProcess) run(ctx context.Context) error {
+	exe, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("find the autonews binary: %w", err)
+	}
+	logFile, err := os.OpenFile(p.logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return err
 	}
 	defer logFile.Close()
-	p.cmd = exec.Command(exe, "serve", "--data-dir", filepath.Join(dir, "data"), "--kafka-addr", p.kafkaAddr,
-		"--mysql-addr", p.mysqlAddr, "--http-addr", addrs[2], "--cycle-interval", "0")
+	args := []string{"serve", "--data-dir", filepath.Join(p.dir, "data"), "--kafka-addr", p.kafkaAddr,
+		"--mysql-addr", p.mysqlAddr, "--http-addr", p.httpAddr, "--cycle-interval", "0"}
+	if p.profile != "" {
+		args = append(args, "--cpuprofile", fmt.Sprintf("%s.serve-%d", p.profile, serverRuns.Add(1)))
+	}
+	p.cmd = exec.Command(exe, args...)
 	p.cmd.Stdout, p.cmd.Stderr = logFile, logFile
 	if err := p.cmd.Start(); err != nil {
-		os.RemoveAll(dir)
-		return nil, fmt.Errorf("start %s serve: %w", exe, err)
+		return fmt.Errorf("start %s serve: %w", exe, err)
 	}
-	go func() { p.exited <- p.cmd.Wait() }() // the only Wait; stop reads its result
+	p.exited = make(chan error, 1)
+	go func() { p.exited <- p.cmd.Wait() }() // the only Wait; end reads its result
 	if p.db, err = gosql.Open("mysql", "root@tcp("+p.mysqlAddr+")/autonews"); err != nil {
-		p.stop()
-		return nil, err
+		p.end()
+		return err
 	}
 	p.db.SetMaxOpenConns(32)
 	p.db.SetMaxIdleConns(32)
-	deadline := time.Now().Add(60 * time.Second)
+	deadline := time.Now().Add(120 * time.Second)
 	for p.db.PingContext(ctx) != nil {
 		select {
 		case err := <-p.exited:
 			p.exited <- err
-			p.stop()
-			return nil, fmt.Errorf("autonews serve exited (%v); its log: %s", err, p.logPath)
-		case <-time.After(50 * time.Millisecond):
+			p.end()
+			return fmt.Errorf("autonews serve exited (%v); its log: %s", err, p.logPath)
+		case <-time.After(10 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
-			p.stop()
-			return nil, errors.New("autonews serve did not answer within 60 s")
+			p.end()
+			return errors.New("autonews serve did not answer within 120 s")
 		}
 	}
-	return p, nil
+	return nil
+}
+
+// rss is the process's resident memory in bytes, from /proc.
+func (p *serverProcess) rss() (int64, error) {
+	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.cmd.Process.Pid))
+	if err != nil {
+		return 0, fmt.Errorf("read the server's memory use: %w", err)
+	}
+	for line := range strings.Lines(string(status)) {
+		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			kib, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
+			return kib << 10, err
+		}
+	}
+	return 0, errors.New("no VmRSS line in /proc status")
 }
 
 // load produces records to the process's broker and waits until it applied them.
@@ -127,19 +166,27 @@ func (p *serverProcess) applied(ctx context.Context) (map[string]ledger.Cut, err
 	return applied, rows.Err()
 }
 
-// stop ends the process it started, by its PID: SIGTERM, then SIGKILL after 10 s.
+// stop ends the process and removes its directory.
 func (p *serverProcess) stop() {
+	p.end()
+	os.RemoveAll(p.dir)
+}
+
+// end ends the process it started, by its PID: SIGTERM, then SIGKILL after 30 s. It
+// reports whether the process ended on SIGTERM.
+func (p *serverProcess) end() (clean bool) {
 	if p.db != nil {
 		p.db.Close()
 	}
 	_ = p.cmd.Process.Signal(syscall.SIGTERM)
 	select {
-	case <-p.exited:
-	case <-time.After(10 * time.Second):
+	case err := <-p.exited:
+		return err == nil
+	case <-time.After(30 * time.Second):
 		_ = p.cmd.Process.Kill()
 		<-p.exited
+		return false
 	}
-	os.RemoveAll(p.dir)
 }
 
 func freeLoopbackAddr() (string, error) {

@@ -14,7 +14,7 @@ import (
 // connections, and a full-scan aggregate, over holdings moved into a snapshot. The
 // product runs as its own process here, as the baseline server does.
 func queries(ctx context.Context, o Options) ([]Result, error) {
-	server, err := startServerProcess(ctx)
+	server, err := startServerProcess(ctx, o)
 	if err != nil {
 		return nil, err
 	}
@@ -183,34 +183,4 @@ func measureQPS(ctx context.Context, db *gosql.DB, duration time.Duration, query
 		return qps{}, firstErr
 	}
 	return qps{qps: float64(len(latencies)) / duration.Seconds(), p50: ms(percentile(latencies, 0.5)), p99: ms(percentile(latencies, 0.99))}, nil
-}
-
-// restart measures a clean restart over a snapshot and a tail of trades after its cut:
-// from Start to serving, caught up with the log.
-func restart(ctx context.Context, o Options) ([]Result, error) {
-	f, err := newFixture()
-	if err != nil {
-		return nil, err
-	}
-	defer f.close()
-	users := size(o, 20_000, 400_000)
-	if err := load(ctx, f.srv, tradeRecords(users*5, users, 8)); err != nil {
-		return nil, err
-	}
-	if res := f.srv.Coordinator().RunOnce(ctx); res.Err != nil {
-		return nil, res.Err
-	}
-	positions := f.srv.Speed().Holdings(0, 0).Snapshot.Len()
-	tail := size(o, 20_000, 1_000_000)
-	if err := load(ctx, f.srv, tradeRecords(tail, users, 9)); err != nil {
-		return nil, err
-	}
-	f.stop()
-	start := time.Now()
-	if err := f.start(); err != nil {
-		return nil, err
-	}
-	elapsed := since(start)
-	return []Result{{Scenario: "restart: snapshot + tail of trades to serving", Value: elapsed, Unit: "s", Target: "≤ 3 s (10M rows + 1M tail)",
-		Met: met(elapsed <= 3), Note: fmt.Sprintf("%d-row snapshot, %d-trade tail", positions, tail)}}, nil
 }

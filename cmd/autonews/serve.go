@@ -34,9 +34,15 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.BoolVar(&cfg.RebuildFromMaster, "rebuild-from-master", false, "if the broker's log went backwards, replay the master dataset into it instead of refusing to apply anything")
 	fs.BoolVar(&cfg.KafkaSyncWrites, "kafka-sync-writes", cfg.KafkaSyncWrites, "fsync every batch the embedded broker accepts")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile from start to shutdown to this file, for go tool pprof")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	stopProfile, err := startCPUProfile(*cpuProfile)
+	if err != nil {
+		return err
+	}
+	defer stopProfile()
 	// Passwords may come from the environment, which, unlike flags, ps does not show.
 	if cfg.MySQLPassword == "" {
 		cfg.MySQLPassword = os.Getenv("AUTONEWS_MYSQL_PASSWORD")
