@@ -11,7 +11,6 @@ import (
 	"github.com/autonews/autonews/loadgen"
 	"github.com/autonews/autonews/message"
 	"github.com/autonews/autonews/news"
-	"github.com/autonews/autonews/server"
 )
 
 // tradeRecords pre-encodes n generated trades over users, so that producing measures the
@@ -76,16 +75,4 @@ func produceAll(ctx context.Context, client *kgo.Client, records []*kgo.Record) 
 	mu.Lock()
 	defer mu.Unlock()
 	return ends, firstErr
-}
-
-// load produces records and waits until both consumers applied them.
-func load(ctx context.Context, srv *server.Server, records []*kgo.Record) error {
-	ends, err := produceTo(ctx, srv.KafkaAddr(), records)
-	if err != nil {
-		return err
-	}
-	if err := srv.Speed().WaitApplied(ctx, ends[message.TradesTopic]); err != nil {
-		return err
-	}
-	return srv.NewsFeed().WaitApplied(ctx, ends[message.NewsTopic])
 }
