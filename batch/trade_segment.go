@@ -30,7 +30,7 @@ type ArchivedTrade struct {
 var TradeCodec = Codec{
 	Topic: message.TradesTopic, Schema: tradeSchema, Properties: tradeWriterProperties,
 	Append: func(b *array.RecordBuilder, r *kgo.Record) bool {
-		t, err := message.DecodeTrade(r.Key, r.Value)
+		t, err := message.DecodeTradeInPlace(r.Key, r.Value) // the builder copies the id
 		if err != nil {
 			return false
 		}

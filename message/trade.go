@@ -89,10 +89,22 @@ type tradeWire struct {
 // the contract fixes to the user_id in decimal, so that one user's trades stay in one
 // partition and in order. Every failure is an *Error.
 func DecodeTrade(key, value []byte) (Trade, error) {
+	return decodeTrade(key, value, false)
+}
+
+// DecodeTradeInPlace is DecodeTrade for a caller that keeps value unchanged for as long
+// as it keeps the trade's ID, which may then share value's memory rather than be
+// copied: the speed layer and the archiver only hash or copy the id, and its allocation
+// was the last one per trade.
+func DecodeTradeInPlace(key, value []byte) (Trade, error) {
+	return decodeTrade(key, value, true)
+}
+
+func decodeTrade(key, value []byte, idInPlace bool) (Trade, error) {
 	if err := checkPayload(value); err != nil {
 		return Trade{}, err
 	}
-	if t, ok := scanTrade(value); ok && keyMatches(key, t.UserID) {
+	if t, ok := scanTrade(value, idInPlace); ok && keyMatches(key, t.UserID) {
 		return t, nil
 	}
 	return decodeTradeFields(key, value)

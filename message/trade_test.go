@@ -132,8 +132,11 @@ func FuzzDecodeTrade(f *testing.F) {
 	f.Add([]byte("42"), []byte(`{"trade_id":"T","user_id":042,"symbol":"MMM","side":"BUY","quantity":5,"price":1,"ts":"2026-11-25T14:03:00Z"}`))
 	f.Fuzz(func(t *testing.T, key, value []byte) {
 		tr, err := DecodeTrade(key, value)
+		if inPlace, errInPlace := DecodeTradeInPlace(key, value); inPlace != tr || (errInPlace == nil) != (err == nil) {
+			t.Fatalf("in place %+v, %v; copied %+v, %v", inPlace, errInPlace, tr, err)
+		}
 		// The one-pass scanner and the general path agree on whatever the scanner takes.
-		if scanned, ok := scanTrade(value); ok {
+		if scanned, ok := scanTrade(value, false); ok {
 			general, generalErr := decodeTradeFields(TradeKey(scanned.UserID), value)
 			if generalErr != nil || general != scanned {
 				t.Fatalf("scanned %+v, the general path %+v, %v", scanned, general, generalErr)
