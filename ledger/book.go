@@ -43,6 +43,8 @@ type account struct {
 	positions []position
 	// trades counts the trades applied to the account.
 	trades int
+	// inline holds the first positions, so that a new account is one allocation.
+	inline [4]position
 }
 
 type position struct {
@@ -97,7 +99,8 @@ func (b *Book) symbolID(symbol string) uint32 {
 func (b *Book) account(userID int64) *account {
 	acct := b.accounts[userID]
 	if acct == nil {
-		acct = &account{positions: make([]position, 0, 4)}
+		acct = &account{}
+		acct.positions = acct.inline[:0]
 		b.accounts[userID] = acct
 	}
 	return acct
