@@ -68,6 +68,7 @@ func WrapHandler(opts HandlerOptions) func(mysql.Handler) (mysql.Handler, error)
 		if opts.FastPath {
 			fp := &fastPath{Handler: h, tables: newFastTables(opts.Sources), sessions: opts.Sessions, observe: opts.Observe, ctx: sql.NewEmptyContext()}
 			fp.items.Store(&sync.Map{})
+			fp.texts.Store(&sync.Map{})
 			h = fp
 		}
 		return codedHandler{h}, nil
@@ -84,6 +85,8 @@ type fastPath struct {
 
 	items       atomic.Pointer[sync.Map] // *news.Item → its columns as the wire carries them
 	cachedItems atomic.Int64
+	texts       atomic.Pointer[sync.Map] // textKey → the value as the wire carries it
+	cachedTexts atomic.Int64
 
 	mu     sync.RWMutex
 	fields map[string][]*querypb.Field // result columns by statement shape
@@ -184,13 +187,17 @@ func (p *fastPath) answer(c *mysql.Conn, user int64, ps pointSelect, fields []*q
 		return err
 	}
 	result := &sqltypes.Result{Fields: fields, Rows: make([][]sqltypes.Value, len(rows))}
+	values := make([]sqltypes.Value, len(rows)*len(ps.columns))
 	for r, row := range rows {
-		out := make([]sqltypes.Value, len(ps.columns))
+		out := values[r*len(ps.columns) : (r+1)*len(ps.columns) : (r+1)*len(ps.columns)]
 		for i, col := range ps.columns {
-			if row.item != nil && itemColumns[col] != nil {
+			switch v := row.values[col]; {
+			case row.item != nil && itemColumns[col] != nil:
 				out[i], err = p.itemValue(ps.table, row.item, col)
-			} else {
-				out[i], err = ps.table.schema[col].Type.SQL(p.ctx, nil, row.values[col])
+			case isString(v):
+				out[i], err = p.stringValue(ps.table, col, v.(string))
+			default:
+				out[i], err = ps.table.schema[col].Type.SQL(p.ctx, nil, v)
 			}
 			if err != nil {
 				p.done(false, start)
@@ -233,6 +240,40 @@ func (p *fastPath) itemValue(table *fastTable, item *news.Item, col int) (sqltyp
 }
 
 const maxCachedItems = 1 << 18
+
+// stringValue is a text column's value as the wire carries it. The fast tables' text
+// columns that are not news items' are symbols: a few hundred values, converted once.
+func (p *fastPath) stringValue(table *fastTable, col int, s string) (sqltypes.Value, error) {
+	key := textKey{table, col, s}
+	cache := p.texts.Load()
+	if v, ok := cache.Load(key); ok {
+		return v.(sqltypes.Value), nil
+	}
+	v, err := table.schema[col].Type.SQL(p.ctx, nil, s)
+	if err != nil {
+		return sqltypes.Value{}, err
+	}
+	if p.cachedTexts.Add(1) > maxCachedTexts {
+		p.texts.Store(&sync.Map{})
+		p.cachedTexts.Store(0)
+	}
+	cache.Store(key, v)
+	return v, nil
+}
+
+// textKey names a text value of one column of one table.
+type textKey struct {
+	table *fastTable
+	col   int
+	text  string
+}
+
+const maxCachedTexts = 1 << 14
+
+func isString(v any) bool {
+	_, ok := v.(string)
+	return ok
+}
 
 func (p *fastPath) done(success bool, start time.Time) {
 	if p.observe != nil {

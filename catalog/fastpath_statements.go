@@ -70,9 +70,16 @@ func newFastTables(src Sources) map[string]*fastTable {
 				return nil, nil
 			}
 			var rows []fastRow
+			var values sql.Row // every row's values, one allocation for the common LIMIT
+			if limit > 0 {
+				values = make(sql.Row, 0, int(min(limit, 100))*len(relevant.schema))
+			}
+			var boxedUser any = user
 			items := src.News.Relevant(weights(valued), threshold)
 			for r, ok := items.Next(); ok && (limit < 0 || int64(len(rows)) < limit); r, ok = items.Next() {
-				rows = append(rows, fastRow{values: sql.Row{user, nil, nil, r.Symbol, r.Weight, nil, nil, nil}, item: r.Item})
+				from := len(values)
+				values = append(values, boxedUser, nil, nil, r.Symbol, r.Weight, nil, nil, nil)
+				rows = append(rows, fastRow{values: values[from:len(values):len(values)], item: r.Item})
 			}
 			return rows, nil
 		}},
