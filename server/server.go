@@ -164,10 +164,9 @@ func Start(cfg Config) (_ *Server, err error) {
 		Start: s.newsArchiver.Archived(), ClientOpts: kafkaOpts, OnReject: s.reject, OnDataLoss: s.dataLoss, Logger: s.log.With("component", "news"),
 	})
 	s.speed = speed.New(speed.Config{
-		Partitions: partitions[message.TradesTopic], ClientOpts: kafkaOpts, DedupWindow: cfg.DedupWindow, OnReject: s.reject,
+		Partitions: partitions[message.TradesTopic], ClientOpts: kafkaOpts, DedupWindow: cfg.DedupWindow, Seed: stored.seed, OnReject: s.reject,
 		OnDataLoss: s.dataLoss, Logger: s.log.With("component", "speed"),
 	}, snap)
-	s.speed.Seed(stored.recent)
 	runs, err := batch.OpenRunLog(filepath.Join(cfg.DataDir, "pipeline_runs.jsonl"), 1000)
 	if err != nil {
 		return nil, err

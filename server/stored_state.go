@@ -8,15 +8,17 @@ import (
 	"github.com/autonews/autonews/batch"
 	"github.com/autonews/autonews/ledger"
 	"github.com/autonews/autonews/news"
+	"github.com/autonews/autonews/speed"
 )
 
 // storedState is what a start reads from the data directory before it applies anything:
 // the published snapshot, the ids of the trades just below its cut (what the speed
-// layer's deduplication window held before the restart) and the news index.
+// layer's deduplication window held before the restart, already in a window) and the
+// news index.
 type storedState struct {
-	snap   *ledger.Snapshot
-	recent []string
-	news   *news.Index
+	snap *ledger.Snapshot
+	seed *speed.Seed
+	news *news.Index
 	// took is how long each part took to load, for the start-up log line.
 	took []slog.Attr
 }
@@ -45,15 +47,18 @@ func loadStoredState(master *batch.Master, store *batch.Store, matcher *news.Mat
 	// snapshot loads: the manifest names the cut before the snapshot's files are read.
 	type seedResult struct {
 		cut  ledger.Cut
-		ids  []string
+		seed *speed.Seed
 		err  error
 		took time.Duration
 	}
 	seeding := make(chan seedResult, 1)
 	seed := func(cut ledger.Cut) seedResult {
+		if dedupWindow <= 0 {
+			return seedResult{cut: cut} // the speed layer's default window, or none
+		}
 		start := time.Now()
 		ids, err := master.RecentTradeIDs(context.Background(), cut, dedupWindow)
-		return seedResult{cut, ids, err, time.Since(start)}
+		return seedResult{cut, speed.NewSeed(dedupWindow, ids), err, time.Since(start)}
 	}
 	published := ledger.Cut{}
 	if m, err := store.CurrentManifest(); err == nil {
@@ -73,7 +78,7 @@ func loadStoredState(master *batch.Master, store *batch.Store, matcher *news.Mat
 	if seeded.err != nil {
 		return st, seeded.err
 	}
-	st.recent = seeded.ids
+	st.seed = seeded.seed
 	st.took = append(st.took, slog.Duration("dedup_seed", seeded.took.Round(time.Millisecond)))
 	start = time.Now()
 	if st.news, err = loadNews(master, matcher, log); err != nil {

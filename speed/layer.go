@@ -30,6 +30,8 @@ type Config struct {
 	// DedupWindow is how many recent trade ids are remembered to apply a redelivered
 	// trade once. Default 1,000,000; a negative value turns deduplication off.
 	DedupWindow int
+	// Seed, if set, is the window to start with instead of an empty one of DedupWindow.
+	Seed *Seed
 	// OnReject is told of every message that is not applied. Optional.
 	OnReject func(Rejection)
 	// OnDataLoss is told when the broker lost records this layer had applied. Optional.
@@ -83,13 +85,19 @@ func New(cfg Config, snap *ledger.Snapshot) *Layer {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	var window *dedupWindow
+	if cfg.Seed != nil {
+		window = cfg.Seed.window
+	} else {
+		window = newDedupWindow(max(cfg.DedupWindow, 0))
+	}
 	applied := snap.Cut.Clone()
 	for _, p := range cfg.Partitions {
 		applied[p] += 0
 	}
 	return &Layer{
 		cfg: cfg, snapshot: snap, active: newDelta(snap.Cut), prices: snap.Prices(), applied: applied,
-		window: newDedupWindow(max(cfg.DedupWindow, 0)), tracker: consume.NewProgress(message.TradesTopic, applied),
+		window: window, tracker: consume.NewProgress(message.TradesTopic, applied),
 	}
 }
 
@@ -240,16 +248,6 @@ func (l *Layer) applyRecordLocked(r *kgo.Record, d decodedTrade, newPrices map[s
 	}
 	l.appliedCount.Add(1)
 	return ""
-}
-
-// Seed remembers trade ids already applied below the snapshot's cut, so that a trade
-// redelivered just after a restart is not applied again. Call it before Run.
-func (l *Layer) Seed(ids []string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	for _, id := range ids {
-		l.window.firstSighting(id)
-	}
 }
 
 // BeginCut starts D_k+1 at cut, seeded with the trades already applied at or beyond it.

@@ -24,6 +24,22 @@ type dedupWindow struct {
 	full  bool
 }
 
+// Seed is a deduplication window filled before the layer that starts with it exists: a
+// restart fills it from the master dataset while the snapshot loads.
+type Seed struct {
+	window *dedupWindow
+}
+
+// NewSeed returns a window of size holding ids, given oldest first: the trades applied
+// just below the snapshot's cut, so that one redelivered after a restart is applied once.
+func NewSeed(size int, ids []string) *Seed {
+	w := newDedupWindow(max(size, 0))
+	for _, id := range ids {
+		w.firstSighting(id)
+	}
+	return &Seed{window: w}
+}
+
 func newDedupWindow(size int) *dedupWindow {
 	w := &dedupWindow{seed: maphash.MakeSeed(), ring: make([]uint64, size)}
 	if size > 0 {
