@@ -1,0 +1,106 @@
+package batch
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/autonews/autonews/ledger"
+	"github.com/autonews/autonews/message"
+)
+
+// A segment whose write fails stays pending with everything consumed since: the retry
+// writes the rows of the failed attempt and the rows that arrived after it, once each,
+// and an invalid message is not archived but its offset is.
+func TestAFailedArchiveWriteKeepsItsRowsForTheRetry(t *testing.T) {
+	cluster, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(1, message.TradesTopic))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cluster.Close()
+	client, err := kgo.NewClient(kgo.SeedBrokers(cluster.ListenAddrs()...), kgo.DefaultProduceTopic(message.TradesTopic))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	produce := func(from, to int) {
+		t.Helper()
+		for i := from; i < to; i++ {
+			value := []byte("not a trade")
+			if i != 3 {
+				value = message.EncodeTrade(message.Trade{ID: fmt.Sprintf("t%d", i), UserID: 7, Symbol: "MMM", Side: message.Buy,
+					Quantity: 1, Price: 10, TS: time.Unix(1_700_000_000, 0).UTC()})
+			}
+			if err := client.ProduceSync(ctx, &kgo.Record{Key: message.TradeKey(7), Value: value}).FirstErr(); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+
+	master := openMaster(t)
+	archiver, err := NewArchiver(master, TradeCodec, ArchiverConfig{Partitions: []int32{0},
+		ClientOpts: []kgo.Opt{kgo.SeedBrokers(cluster.ListenAddrs()...)}, FlushInterval: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A file where the partition's folder belongs makes every write of it fail.
+	blocker := filepath.Join(master.Dir(), message.TradesTopic, "p0")
+	if err := os.MkdirAll(filepath.Dir(blocker), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(blocker, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- archiver.Run(runCtx) }() // stopped below
+
+	produce(0, 5)
+	if _, err := archiver.FlushThrough(ctx, ledger.Cut{0: 5}); err == nil {
+		t.Fatal("a write into a blocked folder succeeded")
+	}
+	if got := archiver.Archived()[0]; got != 0 {
+		t.Fatalf("archived up to %d after a failed write", got)
+	}
+	produce(5, 8)
+	if err := os.Remove(blocker); err != nil {
+		t.Fatal(err)
+	}
+	archivedTo, err := archiver.FlushThrough(ctx, ledger.Cut{0: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if archivedTo[0] != 8 {
+		t.Fatalf("archived up to %d, want 8", archivedTo[0])
+	}
+	segs, err := master.Segments(message.TradesTopic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, seg := range segs {
+		err := master.ReadTrades(ctx, seg, func(tr ArchivedTrade) error {
+			ids = append(ids, fmt.Sprintf("%s@%d", tr.ID, tr.At.Offset))
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := "[t0@0 t1@1 t2@2 t4@4 t5@5 t6@6 t7@7]"
+	if got := fmt.Sprint(ids); got != want {
+		t.Fatalf("archived rows %s, want %s", got, want)
+	}
+}
