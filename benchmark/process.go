@@ -75,7 +75,8 @@ func (p *serverProcess) run(ctx context.Context) error {
 	args := []string{"serve", "--data-dir", filepath.Join(p.dir, "data"), "--kafka-addr", p.kafkaAddr,
 		"--mysql-addr", p.mysqlAddr, "--http-addr", p.httpAddr, "--cycle-interval", "0"}
 	if p.profile != "" {
-		args = append(args, "--cpuprofile", fmt.Sprintf("%s.serve-%d", p.profile, serverRuns.Add(1)))
+		n := serverRuns.Add(1)
+		args = append(args, "--cpuprofile", fmt.Sprintf("%s.serve-%d", p.profile, n), "--memprofile", fmt.Sprintf("%s.serve-%d.allocs", p.profile, n))
 	}
 	p.cmd = exec.Command(exe, args...)
 	p.cmd.Stdout, p.cmd.Stderr = logFile, logFile

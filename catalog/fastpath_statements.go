@@ -18,8 +18,9 @@ type fastTable struct {
 	columns map[string]int // lower-case column name → schema index
 	// newestFirst is the one ORDER BY the table's own order satisfies, if any.
 	newestFirst string
-	// rows returns the user's rows in the table's order, at most limit of them (-1: all).
-	rows func(ctx *sql.Context, session sql.Session, user int64, limit int64) ([]fastRow, error)
+	// rows appends the user's rows in the table's order, at most limit of them (-1: all),
+	// to scratch.rows; their values may live in scratch.values.
+	rows func(ctx *sql.Context, session sql.Session, user int64, limit int64, scratch *answerScratch) error
 }
 
 // fastRow is a row of a fast table. A row about a news item leaves the item's own columns
@@ -43,45 +44,39 @@ func newFastTables(src Sources) map[string]*fastTable {
 	holdings := newHoldingsTable(src.Holdings, unionLayers)
 	relevant := newRelevantNewsTable(src.Holdings, src.News)
 	tables := []*fastTable{
-		{name: holdings.name, schema: holdings.schema, rows: func(_ *sql.Context, _ sql.Session, user, limit int64) ([]fastRow, error) {
+		{name: holdings.name, schema: holdings.schema, rows: func(_ *sql.Context, _ sql.Session, user, limit int64, scratch *answerScratch) error {
 			cursor := newUserCursor(holdings.view(user, user), user, user)
 			id, valued, ok := cursor.next()
 			if !ok {
-				return nil, nil
+				return nil
 			}
 			rows := holdings.rows(id, valued, fullRange())
 			if limit >= 0 && int64(len(rows)) > limit {
 				rows = rows[:limit]
 			}
-			out := make([]fastRow, len(rows))
-			for i, r := range rows {
-				out[i].values = r
+			for _, r := range rows {
+				scratch.rows = append(scratch.rows, fastRow{values: r})
 			}
-			return out, nil
+			return nil
 		}},
-		{name: relevantNewsName, schema: relevant.schema, newestFirst: "published_at", rows: func(ctx *sql.Context, session sql.Session, user, limit int64) ([]fastRow, error) {
+		{name: relevantNewsName, schema: relevant.schema, newestFirst: "published_at", rows: func(ctx *sql.Context, session sql.Session, user, limit int64, scratch *answerScratch) error {
 			threshold, err := sessionThreshold(ctx, session)
 			if err != nil {
-				return nil, err
+				return err
 			}
 			cursor := newUserCursor(src.Holdings.Holdings(user, user), user, user)
 			_, valued, ok := cursor.next()
 			if !ok {
-				return nil, nil
-			}
-			var rows []fastRow
-			var values sql.Row // every row's values, one allocation for the common LIMIT
-			if limit > 0 {
-				values = make(sql.Row, 0, int(min(limit, 100))*len(relevant.schema))
+				return nil
 			}
 			var boxedUser any = user
 			items := src.News.Relevant(weights(valued), threshold)
-			for r, ok := items.Next(); ok && (limit < 0 || int64(len(rows)) < limit); r, ok = items.Next() {
-				from := len(values)
-				values = append(values, boxedUser, nil, nil, r.Symbol, r.Weight, nil, nil, nil)
-				rows = append(rows, fastRow{values: values[from:len(values):len(values)], item: r.Item})
+			for r, ok := items.Next(); ok && (limit < 0 || int64(len(scratch.rows)) < limit); r, ok = items.Next() {
+				from := len(scratch.values)
+				scratch.values = append(scratch.values, boxedUser, nil, nil, r.Symbol, r.Weight, nil, nil, nil)
+				scratch.rows = append(scratch.rows, fastRow{values: scratch.values[from:len(scratch.values):len(scratch.values)], item: r.Item})
 			}
-			return rows, nil
+			return nil
 		}},
 	}
 	byName := map[string]*fastTable{}

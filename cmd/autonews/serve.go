@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"io"
 	"log/slog"
@@ -35,6 +36,7 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.BoolVar(&cfg.KafkaSyncWrites, "kafka-sync-writes", cfg.KafkaSyncWrites, "fsync every batch the embedded broker accepts")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile from start to shutdown to this file, for go tool pprof")
+	allocProfile := fs.String("memprofile", "", "write a profile of the allocations from start to shutdown to this file at shutdown, for go tool pprof")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -65,7 +67,7 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	waitErr := srv.Wait(ctx)
 	cfg.Logger.Info("shutting down")
-	closeErr := srv.Close()
+	closeErr := errors.Join(srv.Close(), writeAllocProfile(*allocProfile))
 	if waitErr != nil {
 		return waitErr
 	}
