@@ -197,13 +197,14 @@ func (p *fastPath) answer(c *mysql.Conn, user int64, ps pointSelect, fields []*q
 	for r, row := range rows {
 		out := values[r*len(ps.columns) : (r+1)*len(ps.columns) : (r+1)*len(ps.columns)]
 		for i, col := range ps.columns {
-			switch v := row.values[col]; {
+			text, isText := row.values[col].(string)
+			switch {
 			case row.item != nil && itemColumns[col] != nil:
 				out[i], err = p.itemValue(ps.table, row.item, col)
-			case isString(v):
-				out[i], err = p.stringValue(ps.table, col, v.(string))
+			case isText:
+				out[i], err = p.stringValue(ps.table, col, text)
 			default:
-				out[i], err = ps.table.schema[col].Type.SQL(p.ctx, nil, v)
+				out[i], err = ps.table.schema[col].Type.SQL(p.ctx, nil, row.values[col])
 			}
 			if err != nil {
 				p.done(false, start)
@@ -312,11 +313,6 @@ type textKey struct {
 }
 
 const maxCachedTexts = 1 << 14
-
-func isString(v any) bool {
-	_, ok := v.(string)
-	return ok
-}
 
 func (p *fastPath) done(success bool, start time.Time) {
 	if p.observe != nil {

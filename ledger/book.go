@@ -62,9 +62,13 @@ func NewBook() *Book {
 // refused because the position would overflow still sets the price: the price is the
 // market's, whatever the position.
 func (b *Book) Apply(t message.Trade, at LogPosition) error {
-	mark := PriceMark{Price: t.Price, TSMicros: t.TS.UnixMicro(), At: at}
+	return b.ApplyMarked(t, MarkOf(t, at))
+}
+
+// ApplyMarked is Apply for a caller that already holds the trade's price mark.
+func (b *Book) ApplyMarked(t message.Trade, mark PriceMark) error {
 	if !b.Add(t.UserID, t.Symbol, t.SignedQuantity(), mark) {
-		return fmt.Errorf("trade %s at p%d:%d: %w", t.ID, at.Partition, at.Offset, ErrOverflow)
+		return fmt.Errorf("trade %s at p%d:%d: %w", t.ID, mark.At.Partition, mark.At.Offset, ErrOverflow)
 	}
 	return nil
 }
@@ -143,14 +147,6 @@ func (b *Book) Shares(userID int64, symbol string) int64 {
 		if p.symbol == id {
 			return p.shares
 		}
-	}
-	return 0
-}
-
-// Trades returns how many trades were applied to the user's account.
-func (b *Book) Trades(userID int64) int {
-	if acct := b.accounts[userID]; acct != nil {
-		return acct.trades
 	}
 	return 0
 }

@@ -1,11 +1,18 @@
 package ledger
 
+import "github.com/autonews/autonews/message"
+
 // PriceMark is a symbol's last traded price and the trade that set it.
 type PriceMark struct {
 	Price float64
 	// TSMicros is the trade's timestamp in microseconds since the Unix epoch.
 	TSMicros int64
 	At       LogPosition
+}
+
+// MarkOf is the price mark the trade read at position at sets.
+func MarkOf(t message.Trade, at LogPosition) PriceMark {
+	return PriceMark{Price: t.Price, TSMicros: t.TS.UnixMicro(), At: at}
 }
 
 // NotePrice keeps m as symbol's mark in prices unless the mark there is later.

@@ -38,12 +38,11 @@ func (d *Delta) accepts(at ledger.LogPosition) bool {
 	return true // a partition the base does not name is at offset 0
 }
 
-func (d *Delta) apply(t message.Trade, at ledger.LogPosition) error {
-	if err := d.book.Apply(t, at); err != nil {
+func (d *Delta) apply(t message.Trade, mark ledger.PriceMark) error {
+	if err := d.book.ApplyMarked(t, mark); err != nil {
 		return err
 	}
-	d.applied.add(appliedTrade{userID: t.UserID, symbol: t.Symbol, shares: t.SignedQuantity(),
-		mark: ledger.PriceMark{Price: t.Price, TSMicros: t.TS.UnixMicro(), At: at}})
+	d.applied.add(appliedTrade{userID: t.UserID, symbol: t.Symbol, shares: t.SignedQuantity(), mark: mark})
 	return nil
 }
 

@@ -230,10 +230,11 @@ func (l *Layer) applyRecordLocked(r *kgo.Record, d decodedTrade, newPrices map[s
 		return d.err.Error()
 	}
 	t := d.trade
+	mark := ledger.MarkOf(t, at)
 	// As in the batch layer, every valid copy of a trade counts for the last price, and so
 	// does a trade refused because a position would overflow.
 	if l.active.accepts(at) {
-		ledger.NotePrice(newPrices, t.Symbol, ledger.PriceMark{Price: t.Price, TSMicros: t.TS.UnixMicro(), At: at})
+		ledger.NotePrice(newPrices, t.Symbol, mark)
 	}
 	if !l.window.firstSighting(t.ID) {
 		l.duplicates.Add(1)
@@ -241,7 +242,7 @@ func (l *Layer) applyRecordLocked(r *kgo.Record, d decodedTrade, newPrices map[s
 	}
 	for _, delta := range []*Delta{l.active, l.next} {
 		if delta != nil && delta.accepts(at) {
-			if err := delta.apply(t, at); err != nil {
+			if err := delta.apply(t, mark); err != nil {
 				return err.Error()
 			}
 		}

@@ -2,7 +2,6 @@ package sql_test
 
 import (
 	"context"
-	gosql "database/sql"
 	"database/sql/driver"
 	"fmt"
 	"math/rand/v2"
@@ -148,11 +147,7 @@ func runCase(t *testing.T, h *harness, c fastPathCase) string {
 		fmt.Fprintf(&out, "%s %s null=%v | ", ct.Name(), ct.DatabaseTypeName(), nullable)
 	}
 	out.WriteByte('\n')
-	values := make([]gosql.RawBytes, len(types))
-	ptrs := make([]any, len(types))
-	for i := range values {
-		ptrs[i] = &values[i]
-	}
+	values, ptrs := rawScanTargets(len(types))
 	for rows.Next() {
 		if err := rows.Scan(ptrs...); err != nil {
 			t.Fatal(err)

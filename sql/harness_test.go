@@ -181,11 +181,7 @@ func (h *harness) query(q string) (string, error) {
 		return "", err
 	}
 	var out strings.Builder
-	values := make([]gosql.RawBytes, len(cols))
-	ptrs := make([]any, len(cols))
-	for i := range values {
-		ptrs[i] = &values[i]
-	}
+	values, ptrs := rawScanTargets(len(cols))
 	for rows.Next() {
 		if err := rows.Scan(ptrs...); err != nil {
 			return "", err
@@ -287,4 +283,15 @@ func (h *harness) corruptSnapshot(file string) {
 	if err := os.WriteFile(path, data, 0o644); err != nil {
 		h.t.Fatal(err)
 	}
+}
+
+// rawScanTargets returns n raw values and the pointers to them that rows.Scan fills: the
+// tests compare what the server sent, byte for byte.
+func rawScanTargets(n int) ([]gosql.RawBytes, []any) {
+	values := make([]gosql.RawBytes, n)
+	ptrs := make([]any, n)
+	for i := range values {
+		ptrs[i] = &values[i]
+	}
+	return values, ptrs
 }
