@@ -4,9 +4,9 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/dolthub/go-mysql-server/sql"
@@ -14,6 +14,7 @@ import (
 	"github.com/dolthub/vitess/go/sqltypes"
 	querypb "github.com/dolthub/vitess/go/vt/proto/query"
 
+	"github.com/autonews/autonews/ledger"
 	"github.com/autonews/autonews/news"
 )
 
@@ -68,8 +69,6 @@ func WrapHandler(opts HandlerOptions) func(mysql.Handler) (mysql.Handler, error)
 	return func(h mysql.Handler) (mysql.Handler, error) {
 		if opts.FastPath {
 			fp := &fastPath{Handler: h, tables: newFastTables(opts.Sources), sessions: opts.Sessions, observe: opts.Observe, ctx: sql.NewEmptyContext()}
-			fp.items.Store(&sync.Map{})
-			fp.texts.Store(&sync.Map{})
 			fp.scratch.New = func() any { return &answerScratch{} }
 			h = fp
 		}
@@ -85,11 +84,7 @@ type fastPath struct {
 	observe  func(bool, time.Duration)
 	ctx      *sql.Context // for the column types' SQL conversions, which read nothing from it
 
-	items       atomic.Pointer[sync.Map] // *news.Item → its columns as the wire carries them
-	cachedItems atomic.Int64
-	texts       atomic.Pointer[sync.Map] // textKey → the value as the wire carries it
-	cachedTexts atomic.Int64
-	scratch     sync.Pool // *answerScratch
+	scratch sync.Pool // *answerScratch
 
 	mu     sync.RWMutex
 	fields map[string][]*querypb.Field // result columns by statement shape
@@ -194,39 +189,64 @@ func (p *fastPath) answer(c *mysql.Conn, user int64, ps pointSelect, fields []*q
 	rows := scratch.rows
 	result := &sqltypes.Result{Fields: fields, Rows: scratch.resultRowsFor(len(rows))}
 	values := scratch.wireValues(len(rows) * len(ps.columns))
-	for r, row := range rows {
-		out := values[r*len(ps.columns) : (r+1)*len(ps.columns) : (r+1)*len(ps.columns)]
-		for i, col := range ps.columns {
-			text, isText := row.values[col].(string)
-			switch {
-			case row.item != nil && itemColumns[col] != nil:
-				out[i], err = p.itemValue(ps.table, row.item, col)
-			case isText:
-				out[i], err = p.stringValue(ps.table, col, text)
-			default:
-				out[i], err = ps.table.schema[col].Type.SQL(p.ctx, nil, row.values[col])
-			}
-			if err != nil {
+	text := scratch.textFor(len(values))
+	for r := range rows {
+		row := &rows[r]
+		var item []sqltypes.Value
+		if row.item != nil {
+			if item, err = ps.table.itemValues(p.ctx, row.item); err != nil {
 				p.done(false, start)
 				return err
 			}
 		}
+		out := values[r*len(ps.columns) : (r+1)*len(ps.columns) : (r+1)*len(ps.columns)]
+		for i, col := range ps.columns {
+			switch cell := &ps.table.cells[col]; cell.kind {
+			case itemCell:
+				out[i] = item[col]
+			case integerCell:
+				from := len(text)
+				text = strconv.AppendInt(text, cell.integer(row), 10)
+				out[i] = sqltypes.MakeTrusted(sqltypes.Int64, text[from:len(text):len(text)])
+			case doubleCell:
+				from := len(text)
+				text = strconv.AppendFloat(text, cell.double(row), 'g', -1, 64)
+				out[i] = sqltypes.MakeTrusted(sqltypes.Float64, text[from:len(text):len(text)])
+			case textCell:
+				if out[i], err = ps.table.textValue(p.ctx, col, cell.text(row)); err != nil {
+					p.done(false, start)
+					return err
+				}
+			}
+		}
 		result.Rows[r] = out
 	}
+	scratch.text = text
 	err = callback(result)
 	p.done(err == nil, start)
 	return err
 }
 
-// answerScratch holds the slices one fast-path answer builds and drops: a profile of
-// the server's allocations (autonews serve --memprofile) had them as most of what the
-// query scenario allocated, and the collections they cause lengthen the latency tail.
-// The callback writes a result out before it returns, so they are reused after it.
+// answerScratch holds what one fast-path answer builds and drops: a profile of the
+// server's allocations (autonews serve --memprofile) had it as most of what the query
+// scenario allocated, and the collections that causes lengthen the latency tail. The
+// callback writes a result out before it returns, so all of it is reused after.
 type answerScratch struct {
+	positions  []ledger.Holding
+	valued     []ledger.Valued
+	weights    []news.Holding
+	relevant   news.RelevantIter
 	rows       []fastRow
-	values     sql.Row // backing of rows' values, for tables that build them here
 	resultRows [][]sqltypes.Value
 	wire       []sqltypes.Value // backing of resultRows
+	text       []byte           // backing of the wire values of numbers
+}
+
+// portfolio is the user's positions in view, priced and weighted, in the scratch's memory.
+func (s *answerScratch) portfolio(view ledger.View, user int64) []ledger.Valued {
+	s.positions = view.AppendUser(s.positions[:0], user)
+	s.valued = ledger.AppendValued(s.valued[:0], s.positions, view.Price)
+	return s.valued
 }
 
 func (s *answerScratch) resultRowsFor(n int) [][]sqltypes.Value {
@@ -239,80 +259,36 @@ func (s *answerScratch) wireValues(n int) []sqltypes.Value {
 	return s.wire
 }
 
+// textFor returns an empty buffer with room for n numbers as text, so that the values
+// written into it share one array.
+func (s *answerScratch) textFor(n int) []byte {
+	s.text = slices.Grow(s.text[:0], n*maxNumberText)
+	return s.text
+}
+
+// maxNumberText is the longest text of a BIGINT (20 bytes) or a DOUBLE written shortest
+// (24 bytes, as in -2.2250738585072014e-308).
+const maxNumberText = 24
+
 // reset drops what the answer referenced, so that the pool keeps no rows alive, and
 // returns s; buffers grown beyond a large answer's size are let go.
 func (s *answerScratch) reset() *answerScratch {
-	if cap(s.values) > maxScratch || cap(s.wire) > maxScratch {
+	if cap(s.rows) > maxScratch || cap(s.wire) > maxScratch || cap(s.positions) > maxScratch {
 		return &answerScratch{}
 	}
+	clear(s.positions)
+	clear(s.valued)
+	clear(s.weights)
+	s.relevant.Reset()
 	clear(s.rows)
-	clear(s.values)
 	clear(s.resultRows)
 	clear(s.wire)
-	s.rows, s.values, s.resultRows, s.wire = s.rows[:0], s.values[:0], s.resultRows[:0], s.wire[:0]
+	s.positions, s.valued, s.weights = s.positions[:0], s.valued[:0], s.weights[:0]
+	s.rows, s.resultRows, s.wire, s.text = s.rows[:0], s.resultRows[:0], s.wire[:0], s.text[:0]
 	return s
 }
 
 const maxScratch = 1 << 12
-
-// itemValue is a news item's column as the wire carries it. News items never change and
-// every user's query shows the same ones, so each is converted once (the DATETIME and text
-// conversions were most of relevant_news's own cost in the profile) and kept, for at most
-// maxCachedItems items before the cache starts over.
-func (p *fastPath) itemValue(table *fastTable, item *news.Item, col int) (sqltypes.Value, error) {
-	cache := p.items.Load()
-	if v, ok := cache.Load(item); ok {
-		return v.([]sqltypes.Value)[col], nil
-	}
-	values := make([]sqltypes.Value, len(table.schema))
-	for c, get := range itemColumns {
-		if get == nil {
-			continue
-		}
-		v, err := table.schema[c].Type.SQL(p.ctx, nil, get(item))
-		if err != nil {
-			return sqltypes.Value{}, err
-		}
-		values[c] = v
-	}
-	if p.cachedItems.Add(1) > maxCachedItems {
-		p.items.Store(&sync.Map{})
-		p.cachedItems.Store(0)
-	}
-	cache.Store(item, values)
-	return values[col], nil
-}
-
-const maxCachedItems = 1 << 18
-
-// stringValue is a text column's value as the wire carries it. The fast tables' text
-// columns that are not news items' are symbols: a few hundred values, converted once.
-func (p *fastPath) stringValue(table *fastTable, col int, s string) (sqltypes.Value, error) {
-	key := textKey{table, col, s}
-	cache := p.texts.Load()
-	if v, ok := cache.Load(key); ok {
-		return v.(sqltypes.Value), nil
-	}
-	v, err := table.schema[col].Type.SQL(p.ctx, nil, s)
-	if err != nil {
-		return sqltypes.Value{}, err
-	}
-	if p.cachedTexts.Add(1) > maxCachedTexts {
-		p.texts.Store(&sync.Map{})
-		p.cachedTexts.Store(0)
-	}
-	cache.Store(key, v)
-	return v, nil
-}
-
-// textKey names a text value of one column of one table.
-type textKey struct {
-	table *fastTable
-	col   int
-	text  string
-}
-
-const maxCachedTexts = 1 << 14
 
 func (p *fastPath) done(success bool, start time.Time) {
 	if p.observe != nil {

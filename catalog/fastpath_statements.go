@@ -1,13 +1,17 @@
 package catalog
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 
 	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/go-mysql-server/sql/types"
+	"github.com/dolthub/vitess/go/sqltypes"
 	querypb "github.com/dolthub/vitess/go/vt/proto/query"
 	"github.com/dolthub/vitess/go/vt/sqlparser"
 
+	"github.com/autonews/autonews/ledger"
 	"github.com/autonews/autonews/news"
 )
 
@@ -15,20 +19,71 @@ import (
 type fastTable struct {
 	name    string
 	schema  sql.Schema
+	cells   []fastCell     // by schema index: how a row's value of the column is read
 	columns map[string]int // lower-case column name → schema index
 	// newestFirst is the one ORDER BY the table's own order satisfies, if any.
 	newestFirst string
 	// rows appends the user's rows in the table's order, at most limit of them (-1: all),
-	// to scratch.rows; their values may live in scratch.values.
+	// to scratch.rows.
 	rows func(ctx *sql.Context, session sql.Session, user int64, limit int64, scratch *answerScratch) error
+
+	items wireCache[*news.Item, []sqltypes.Value] // see itemValues
+	texts []wireCache[string, sqltypes.Value]     // by schema index; see textValue
 }
 
-// fastRow is a row of a fast table. A row about a news item leaves the item's own columns
-// out of values: they are converted once per item and kept (see fastPath.itemValue).
+// fastRow is a row of a fast table, unboxed: the position (holdings), or the news item and
+// the position that made it relevant (relevant_news). A news item's own columns are
+// converted once per item and kept (see fastPath.itemValues).
 type fastRow struct {
-	values sql.Row
-	item   *news.Item
+	position ledger.Valued
+	item     *news.Item
 }
+
+// fastCell reads one column of a fastRow. The fast path writes integers and doubles
+// itself, as their SQL types write them, so that answering allocates nothing per value;
+// text goes through the column type once per distinct value (see fastPath.stringValue).
+type fastCell struct {
+	kind    cellKind
+	integer func(*fastRow) int64
+	double  func(*fastRow) float64
+	text    func(*fastRow) string
+}
+
+type cellKind uint8
+
+const (
+	itemCell cellKind = iota // a news item's own column
+	integerCell
+	doubleCell
+	textCell
+)
+
+// integerColumn and doubleColumn refuse a column whose type writes its values otherwise
+// than the fast path does: a schema change must not change what clients see.
+func integerColumn(col *sql.Column, get func(*fastRow) int64) fastCell {
+	if col.Type != types.Int64 {
+		panic(fmt.Sprintf("fast path: column %s is %s; it writes only BIGINT as an integer", col.Name, col.Type))
+	}
+	return fastCell{kind: integerCell, integer: get}
+}
+
+func doubleColumn(col *sql.Column, get func(*fastRow) float64) fastCell {
+	if col.Type != types.Float64 {
+		panic(fmt.Sprintf("fast path: column %s is %s; it writes only DOUBLE as a double", col.Name, col.Type))
+	}
+	return fastCell{kind: doubleCell, double: get}
+}
+
+func textColumn(get func(*fastRow) string) fastCell { return fastCell{kind: textCell, text: get} }
+
+var (
+	userOf        = func(r *fastRow) int64 { return r.position.UserID }
+	symbolOf      = func(r *fastRow) string { return r.position.Symbol }
+	sharesOf      = func(r *fastRow) int64 { return r.position.Shares }
+	lastPriceOf   = func(r *fastRow) float64 { return r.position.LastPrice }
+	marketValueOf = func(r *fastRow) float64 { return r.position.MarketValue }
+	weightOf      = func(r *fastRow) float64 { return r.position.Weight }
+)
 
 // itemColumns are, by column number, the relevant_news columns that come from the news
 // item itself (nil for the others).
@@ -43,44 +98,49 @@ var itemColumns = [...]func(*news.Item) any{
 func newFastTables(src Sources) map[string]*fastTable {
 	holdings := newHoldingsTable(src.Holdings, unionLayers)
 	relevant := newRelevantNewsTable(src.Holdings, src.News)
+	hs, rs := holdings.schema, relevant.schema
 	tables := []*fastTable{
-		{name: holdings.name, schema: holdings.schema, rows: func(_ *sql.Context, _ sql.Session, user, limit int64, scratch *answerScratch) error {
-			cursor := newUserCursor(holdings.view(user, user), user, user)
-			id, valued, ok := cursor.next()
-			if !ok {
-				return nil
-			}
-			rows := holdings.rows(id, valued, fullRange())
-			if limit >= 0 && int64(len(rows)) > limit {
-				rows = rows[:limit]
-			}
-			for _, r := range rows {
-				scratch.rows = append(scratch.rows, fastRow{values: r})
+		{name: holdings.name, schema: hs, cells: []fastCell{
+			integerColumn(hs[0], userOf), textColumn(symbolOf), integerColumn(hs[2], sharesOf),
+			doubleColumn(hs[3], lastPriceOf), doubleColumn(hs[4], marketValueOf), doubleColumn(hs[5], weightOf),
+		}, rows: func(_ *sql.Context, _ sql.Session, user, limit int64, scratch *answerScratch) error {
+			for _, v := range scratch.portfolio(holdings.view(user, user), user) {
+				if limit >= 0 && int64(len(scratch.rows)) >= limit {
+					break
+				}
+				scratch.rows = append(scratch.rows, fastRow{position: v})
 			}
 			return nil
 		}},
-		{name: relevantNewsName, schema: relevant.schema, newestFirst: "published_at", rows: func(ctx *sql.Context, session sql.Session, user, limit int64, scratch *answerScratch) error {
+		{name: relevantNewsName, schema: rs, newestFirst: "published_at", cells: []fastCell{
+			integerColumn(rs[0], userOf), {kind: itemCell}, {kind: itemCell}, textColumn(symbolOf),
+			doubleColumn(rs[4], weightOf), {kind: itemCell}, {kind: itemCell}, {kind: itemCell},
+		}, rows: func(ctx *sql.Context, session sql.Session, user, limit int64, scratch *answerScratch) error {
 			threshold, err := sessionThreshold(ctx, session)
 			if err != nil {
 				return err
 			}
-			cursor := newUserCursor(src.Holdings.Holdings(user, user), user, user)
-			_, valued, ok := cursor.next()
-			if !ok {
+			valued := scratch.portfolio(src.Holdings.Holdings(user, user), user)
+			if len(valued) == 0 {
 				return nil
 			}
-			var boxedUser any = user
-			items := src.News.Relevant(weights(valued), threshold)
+			scratch.weights = appendWeights(scratch.weights[:0], valued)
+			items := &scratch.relevant
+			src.News.RelevantInto(items, scratch.weights, threshold)
 			for r, ok := items.Next(); ok && (limit < 0 || int64(len(scratch.rows)) < limit); r, ok = items.Next() {
-				from := len(scratch.values)
-				scratch.values = append(scratch.values, boxedUser, nil, nil, r.Symbol, r.Weight, nil, nil, nil)
-				scratch.rows = append(scratch.rows, fastRow{values: scratch.values[from:len(scratch.values):len(scratch.values)], item: r.Item})
+				row := fastRow{item: r.Item}
+				row.position.UserID, row.position.Symbol, row.position.Weight = user, r.Symbol, r.Weight
+				scratch.rows = append(scratch.rows, row)
 			}
 			return nil
 		}},
 	}
 	byName := map[string]*fastTable{}
 	for _, t := range tables {
+		if len(t.cells) != len(t.schema) {
+			panic(fmt.Sprintf("fast path: table %s reads %d of its %d columns", t.name, len(t.cells), len(t.schema)))
+		}
+		t.texts = make([]wireCache[string, sqltypes.Value], len(t.schema))
 		t.columns = map[string]int{}
 		for i, c := range t.schema {
 			t.columns[c.Name] = i

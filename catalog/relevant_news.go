@@ -164,9 +164,12 @@ func (it *relevantIter) Next(*sql.Context) (sql.Row, error) {
 func (it *relevantIter) Close(*sql.Context) error { return nil }
 
 func weights(valued []ledger.Valued) []news.Holding {
-	out := make([]news.Holding, len(valued))
-	for i, v := range valued {
-		out[i] = news.Holding{Symbol: v.Symbol, Weight: v.Weight}
+	return appendWeights(make([]news.Holding, 0, len(valued)), valued)
+}
+
+func appendWeights(dst []news.Holding, valued []ledger.Valued) []news.Holding {
+	for _, v := range valued {
+		dst = append(dst, news.Holding{Symbol: v.Symbol, Weight: v.Weight})
 	}
-	return out
+	return dst
 }

@@ -29,13 +29,17 @@ func MergePrices(base, later map[string]PriceMark) map[string]PriceMark {
 
 // Portfolio returns one user's positions, priced and weighted, ordered by symbol.
 func (v View) Portfolio(userID int64) []Valued {
+	return Value(v.AppendUser(nil, userID), v.Price)
+}
+
+// AppendUser appends one user's non-zero positions, ordered by symbol, to dst.
+func (v View) AppendUser(dst []Holding, userID int64) []Holding {
 	from, to := v.Snapshot.UserRows(userID, userID)
-	it := v.Snapshot.Union(from, to, v.Delta)
-	var positions []Holding
+	it := UnionIter{s: v.Snapshot, i: from, end: to, delta: v.Delta}
 	for h, ok := it.Next(); ok; h, ok = it.Next() {
 		if h.UserID == userID {
-			positions = append(positions, h)
+			dst = append(dst, h)
 		}
 	}
-	return Value(positions, v.Price)
+	return dst
 }

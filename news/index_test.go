@@ -75,6 +75,30 @@ func TestRelevantListsNewsOfHeavyHoldingsNewestFirst(t *testing.T) {
 	}
 }
 
+// A reused iterator forgets the holdings of its earlier use, read to the end or not.
+func TestARelevantIteratorReusedAnswersAsAFreshOne(t *testing.T) {
+	x := NewIndex(defaultMatcher)
+	x.Add(newsAt("N1", 1, "3M beats"))
+	x.Add(newsAt("N2", 2, "Apple and 3M in talks"))
+	x.Add(newsAt("N3", 3, "$KO dividend"))
+	rows := func(it *RelevantIter) (out []string) {
+		for r, ok := it.Next(); ok; r, ok = it.Next() {
+			out = append(out, r.Item.ID+"/"+r.Symbol)
+		}
+		return out
+	}
+	var reused RelevantIter
+	x.RelevantInto(&reused, []Holding{{"MMM", 0.5}, {"KO", 0.5}}, 0.1)
+	reused.Next() // left unfinished
+	for _, holdings := range [][]Holding{{{"AAPL", 1}}, {{"KO", 0.2}, {"MMM", 0.8}}, nil} {
+		x.RelevantInto(&reused, holdings, 0.1)
+		got, want := rows(&reused), rows(x.Relevant(holdings, 0.1))
+		if !slices.Equal(got, want) {
+			t.Fatalf("holdings %v: reused iterator gave %v, a fresh one %v", holdings, got, want)
+		}
+	}
+}
+
 func BenchmarkRelevantTop20Of100k(b *testing.B) {
 	x := NewIndex(defaultMatcher)
 	for i := 0; i < 100_000; i++ {

@@ -36,6 +36,14 @@ type relevantList struct {
 // Relevant returns the iterator over holdings at threshold.
 func (x *Index) Relevant(holdings []Holding, threshold float64) *RelevantIter {
 	it := &RelevantIter{}
+	x.RelevantInto(it, holdings, threshold)
+	return it
+}
+
+// RelevantInto makes it the iterator over holdings at threshold, reusing its memory: the
+// serving fast path keeps one per answer buffer.
+func (x *Index) RelevantInto(it *RelevantIter, holdings []Holding, threshold float64) {
+	it.Reset()
 	for _, h := range holdings {
 		if h.Weight+weightTolerance < threshold {
 			continue
@@ -47,7 +55,12 @@ func (x *Index) Relevant(holdings []Holding, threshold float64) *RelevantIter {
 			}
 		}
 	}
-	return it
+}
+
+// Reset empties the iterator, keeping its memory for RelevantInto.
+func (it *RelevantIter) Reset() {
+	clear(it.lists) // holds no items of an earlier use
+	it.lists = it.lists[:0]
 }
 
 // Next returns the next row, or false at the end. Ties in time go by id, then symbol,
