@@ -180,7 +180,7 @@ func (c *Coordinator) RunOnce(ctx context.Context) RunResult {
 	} else {
 		runRec.Rows = cy.stats.Applied
 		c.cfg.Logger.Info("cycle published", "run", cy.run, "epoch", cy.epoch, "cut", cy.cut.String(),
-			"trades", cy.stats.Applied, "incremental", cy.stats.Incremental, "positions", cy.snap.Len(), "elapsed", runRec.Finished.Sub(start))
+			"trades", cy.stats.Applied, "incremental", cy.stats.Incremental, "positions", cy.snap.Len(), "elapsed", runRec.Finished.Sub(start), "compute", cy.stats.Phases.String())
 	}
 	c.record(runRec)
 	res := RunResult{Run: cy.run, Epoch: cy.epoch, Status: runRec.Status, Err: err, Elapsed: runRec.Finished.Sub(start)}

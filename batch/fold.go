@@ -118,7 +118,9 @@ func (a *Aggregate) advance(ctx context.Context, base *ledger.Snapshot, epoch ui
 	if err := f.run(ctx, todo, cut, rows); err != nil {
 		return nil, f.stats, err
 	}
+	start := time.Now()
 	snap, err := f.merge(base, epoch, cut)
+	f.stats.Phases.Merge = time.Since(start)
 	return snap, f.stats, err
 }
 

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"golang.org/x/sync/errgroup"
 
@@ -26,8 +27,8 @@ import (
 // those of the log.
 
 // idPartitionBits fixes how many parts the aggregate's id set has: 50M ids make parts of
-// about 50k, whose probed hashes (1 MiB) stay in the L2 and L3 caches while a partition
-// is deduplicated.
+// about 50k, whose slots (2 MiB) stay in the L2 and L3 caches while a partition is
+// deduplicated.
 const idPartitionBits = 10
 
 // partitionMultiplier spreads position keys over partitions (splitmix64's).
@@ -65,23 +66,31 @@ type candidate struct {
 // run folds the segments' rows between the aggregate's cut and cut, in phases.
 func (f *fold) run(ctx context.Context, segs []Segment, cut ledger.Cut, rows int) error {
 	f.positionBits = positionPartitionBits(rows, f.agg.positionPartitionRows)
-	if err := f.scatter(ctx, segs, cut, rows); err != nil {
-		return err
+	phases := &f.stats.Phases
+	for _, phase := range []struct {
+		run  func(context.Context) error
+		took *time.Duration
+	}{
+		{func(ctx context.Context) error { return f.scatter(ctx, segs, cut, rows) }, &phases.Scatter},
+		{f.deduplicate, &phases.Deduplicate},
+		{f.resolveCandidates, &phases.Resolve},
+		{f.sum, &phases.Sum},
+	} {
+		start := time.Now()
+		if err := phase.run(ctx); err != nil {
+			return err
+		}
+		*phase.took = time.Since(start)
 	}
-	if err := f.deduplicate(ctx); err != nil {
-		return err
-	}
-	if err := f.resolveCandidates(ctx); err != nil {
-		return err
-	}
-	return f.sum(ctx)
+	return nil
 }
 
 // defaultPositionPartitionRows sizes partitions whose positions' table fits in a core's
 // L2 cache.
 const defaultPositionPartitionRows = 1 << 16
 
-// presized returns n empty partitions with room for their share of rows and a margin.
+// presized returns n empty partitions with room for their share of rows and a margin,
+// carved from one slab.
 func presized[T any](n, rows int) [][]T {
 	parts := make([][]T, n)
 	share := rows/n + rows/n/8 + 16
@@ -102,8 +111,11 @@ func positionPartitionBits(rows, perPartition int) uint8 {
 type scatterer struct {
 	idParts       [][]idEntry // by the hash's top idPartitionBits
 	positionParts [][]positionEntry
-	wide          []wideEntry
-	prices        symbolPrices
+	// The partitions above are filled through these while the scatter runs.
+	stagedIDs       *stagedParts[idEntry]
+	stagedPositions *stagedParts[positionEntry]
+	wide            []wideEntry
+	prices          symbolPrices
 }
 
 // scatter reads the segments and appends every row in range to partitions. Goroutines it
@@ -119,8 +131,8 @@ func (f *fold) scatter(ctx context.Context, segs []Segment, cut ledger.Cut, rows
 		f.scatterers[w] = &scatterer{
 			// Hashes spread rows evenly: sized up front with some slack, the partitions
 			// rarely grow, which cost a third of the scatter phase in the 50M-trade profile.
-			idParts:       presized[idEntry](1<<idPartitionBits, rows/workers),
-			positionParts: presized[positionEntry](1<<f.positionBits, rows/workers),
+			stagedIDs:       newStagedParts(presized[idEntry](1<<idPartitionBits, rows/workers)),
+			stagedPositions: newStagedParts(presized[positionEntry](1<<f.positionBits, rows/workers)),
 		}
 	}
 	g, gctx := errgroup.WithContext(ctx)
@@ -166,6 +178,8 @@ func (f *fold) scatter(ctx context.Context, segs []Segment, cut ledger.Cut, rows
 	}
 	f.stats.Rows = int64(f.rows)
 	for _, sc := range f.scatterers {
+		sc.idParts, sc.positionParts = sc.stagedIDs.flush(), sc.stagedPositions.flush()
+		sc.stagedIDs, sc.stagedPositions = nil, nil
 		sc.prices.each(f.prices.note)
 	}
 	return nil
@@ -226,13 +240,13 @@ func (f *fold) scatterBatch(sc *scatterer, b *foldBatch) error {
 			hash = 1 // zero marks an empty slot
 		}
 		part := hash >> (64 - idPartitionBits)
-		sc.idParts[part] = append(sc.idParts[part], idEntry{hash: hash, loc: rowLocation{segment: b.segID, row: uint32(b.firstRow + i)}, row: row})
+		sc.stagedIDs.add(part, idEntry{hash: hash, loc: rowLocation{segment: b.segID, row: uint32(b.firstRow + i)}, row: row})
 
 		if key, ok := packedKey(user, symbol); ok {
 			// Another multiplier than the table's own: the table indexes by the top bits
 			// of key*fibonacci, which would be alike for every key of a partition.
 			part := (key * partitionMultiplier) >> positionShift // 0 when there is one partition
-			sc.positionParts[part] = append(sc.positionParts[part], positionEntry{key: key, shares: shares, row: row})
+			sc.stagedPositions.add(part, positionEntry{key: key, shares: shares, row: row})
 		} else {
 			sc.wide = append(sc.wide, wideEntry{user: user, symbol: symbol, shares: shares, row: row})
 		}
@@ -296,7 +310,7 @@ func (f *fold) deduplicate(ctx context.Context) error {
 	_, err := forEachPartition(ctx, 1<<idPartitionBits, func(w, p int) {
 		lists, total := takePartition(f.scatterers, func(sc *scatterer) [][]idEntry { return sc.idParts }, p)
 		ids := &f.agg.ids[p]
-		if need := ids.n + total; tableSize(need) > len(ids.hashes) {
+		if need := ids.n + total; tableSize(need) > len(ids.slots) {
 			ids.resize(need)
 		}
 		inRowOrder(lists, func(e *idEntry) uint32 { return e.row }, func(e *idEntry) {
@@ -359,15 +373,17 @@ func (f *fold) isDuplicate(row uint32) bool { return f.duplicate[row/64]&(1<<(ro
 func (f *fold) sum(ctx context.Context) error {
 	type tally struct {
 		applied, overflows, net int64
-		positions               []position
 	}
 	tallies := make([]tally, runtime.GOMAXPROCS(0))
+	partPositions := make([][]position, 1<<f.positionBits)
+	// Duplicates are rare; without any, the bitmap is not read (one cache miss a row).
+	anyDuplicate := f.stats.Duplicates > 0
 	_, err := forEachPartition(ctx, 1<<f.positionBits, func(w, p int) {
 		lists, total := takePartition(f.scatterers, func(sc *scatterer) [][]positionEntry { return sc.positionParts }, p)
 		table := newPositionTable(total / 4)
 		t := &tallies[w]
 		inRowOrder(lists, func(e *positionEntry) uint32 { return e.row }, func(e *positionEntry) {
-			if f.isDuplicate(e.row) {
+			if anyDuplicate && f.isDuplicate(e.row) {
 				return
 			}
 			slot := table.slot(e.key)
@@ -380,12 +396,13 @@ func (f *fold) sum(ctx context.Context) error {
 			t.applied++
 			t.net += e.shares
 		})
-		t.positions = slices.Grow(t.positions, table.n)
+		positions := make([]position, 0, table.n)
 		table.each(func(user int64, symbol uint32, shares int64) {
 			if shares != 0 {
-				t.positions = append(t.positions, position{user: user, symbol: symbol, shares: shares})
+				positions = append(positions, position{user: user, symbol: symbol, shares: shares})
 			}
 		})
+		partPositions[p] = positions
 	})
 	if err != nil {
 		return err
@@ -420,7 +437,7 @@ func (f *fold) sum(ctx context.Context) error {
 		f.stats.Applied += t.applied
 		f.stats.Overflows += t.overflows
 		f.stats.NetShares += t.net
-		f.delta = append(f.delta, t.positions...)
 	}
+	f.delta = slices.Concat(append([][]position{f.delta}, partPositions...)...)
 	return nil
 }

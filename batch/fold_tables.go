@@ -12,14 +12,18 @@ import (
 
 // idSet remembers the 64-bit hash of every trade_id folded and where that trade was read.
 // Equal hashes are only candidates for a duplicate: the fold confirms them against the
-// stored trade_id, so the set stays exact. Probes touch only the hashes; where a trade was
-// read is looked up on a match, which is rare, so the memory probed at random is half
-// what slots of both would be.
+// stored trade_id, so the set stays exact.
 type idSet struct {
-	hashes []uint64 // zero marks an empty slot
-	locs   []rowLocation
-	n      int
-	shift  uint8
+	slots []idSlot
+	n     int
+	shift uint8
+}
+
+// idSlot is a trade_id hash and where the trade was read: one cache line holds both, so
+// an insert misses the cache once.
+type idSlot struct {
+	hash uint64 // zero marks an empty slot
+	loc  rowLocation
 }
 
 // rowLocation names a row of the master dataset: a segment the aggregate has read and the
@@ -31,11 +35,11 @@ type rowLocation struct {
 
 func (s *idSet) resize(expected int) {
 	size := tableSize(expected)
-	oldHashes, oldLocs := s.hashes, s.locs
-	s.hashes, s.locs, s.n, s.shift = make([]uint64, size), make([]rowLocation, size), 0, uint8(64-bits.TrailingZeros(uint(size)))
-	for i, h := range oldHashes {
-		if h != 0 {
-			s.insert(h, oldLocs[i])
+	old := s.slots
+	s.slots, s.n, s.shift = make([]idSlot, size), 0, uint8(64-bits.TrailingZeros(uint(size)))
+	for _, e := range old {
+		if e.hash != 0 {
+			s.insert(e.hash, e.loc)
 		}
 	}
 }
@@ -46,18 +50,18 @@ func (s *idSet) insert(hash uint64, loc rowLocation) (first rowLocation, present
 	if hash == 0 {
 		hash = 1
 	}
-	if (s.n+1)*4 > len(s.hashes)*3 {
+	if (s.n+1)*4 > len(s.slots)*3 {
 		s.resize(2 * s.n)
 	}
-	mask := uint64(len(s.hashes) - 1)
+	mask := uint64(len(s.slots) - 1)
 	for i := (hash * fibonacci) >> s.shift; ; i = (i + 1) & mask {
-		switch s.hashes[i] {
+		switch e := &s.slots[i]; e.hash {
 		case 0:
-			s.hashes[i], s.locs[i] = hash, loc
+			*e = idSlot{hash: hash, loc: loc}
 			s.n++
 			return rowLocation{}, false
 		case hash:
-			return s.locs[i], true
+			return e.loc, true
 		}
 	}
 }

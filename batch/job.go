@@ -2,6 +2,7 @@ package batch
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/autonews/autonews/ledger"
@@ -23,6 +24,19 @@ type ComputeStats struct {
 	// whole history.
 	Incremental bool
 	Elapsed     time.Duration
+	// Phases says where Elapsed went.
+	Phases FoldPhases
+}
+
+// FoldPhases are the durations of a fold's phases (see fold.run).
+type FoldPhases struct {
+	Scatter, Deduplicate, Resolve, Sum, Merge time.Duration
+}
+
+func (p FoldPhases) String() string {
+	return fmt.Sprintf("scatter %s, deduplicate %s, resolve %s, sum %s, merge %s",
+		p.Scatter.Round(time.Millisecond), p.Deduplicate.Round(time.Millisecond), p.Resolve.Round(time.Millisecond),
+		p.Sum.Round(time.Millisecond), p.Merge.Round(time.Millisecond))
 }
 
 // Compute folds every archived trade below cut into the snapshot of epoch, from the whole

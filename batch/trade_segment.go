@@ -71,10 +71,13 @@ func tradeWriterProperties() *parquet.WriterProperties {
 	return parquet.NewWriterProperties(
 		parquet.WithCompression(compress.Codecs.Zstd),
 		parquet.WithDictionaryDefault(false),
+		parquet.WithDictionaryFor("partition", true),
 		parquet.WithDictionaryFor("symbol", true),
 		parquet.WithDictionaryFor("side", true),
 		parquet.WithEncodingFor("offset", parquet.Encodings.DeltaBinaryPacked),
 		parquet.WithEncodingFor("ts", parquet.Encodings.DeltaBinaryPacked),
+		parquet.WithEncodingFor("user_id", parquet.Encodings.DeltaBinaryPacked),
+		parquet.WithEncodingFor("quantity", parquet.Encodings.DeltaBinaryPacked),
 		parquet.WithMaxRowGroupLength(1<<20),
 	)
 }

@@ -49,7 +49,7 @@ func batchRecompute(ctx context.Context, o Options) ([]Result, error) {
 	computeRate := float64(stats.Rows) / computeTime
 	results := []Result{{Scenario: "batch recompute: master dataset → snapshot of holdings and prices", Value: computeRate, Unit: "trades/s",
 		Target: "≥ 20,000,000", Met: met(computeRate >= 20e6),
-		Note: fmt.Sprintf("%d trades in %.2fs, %d positions, exact trade_id dedup; written at %.0f trades/s", n, computeTime, snap.Len(), writeRate)}}
+		Note: fmt.Sprintf("%d trades in %.2fs (%s), %d positions, exact trade_id dedup; written at %.0f trades/s", n, computeTime, stats.Phases, snap.Len(), writeRate)}}
 	if o.DuckDB != "" {
 		res, err := duckDBBatch(ctx, o.DuckDB, master.Dir())
 		if err != nil {

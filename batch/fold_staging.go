@@ -1,0 +1,42 @@
+package batch
+
+// stagedParts appends entries to many partitions through a small buffer per partition.
+// The scatter appends each row to one of a thousand partitions at random: writing
+// straight into them touched a different page and cache line for nearly every row (the
+// appends were most of scatterBatch's time in the 50M-trade profile). The buffers of all
+// partitions together fit in a core's L2 cache, and a full one moves to its partition
+// at once.
+type stagedParts[T any] struct {
+	parts  [][]T
+	staged []T     // stageRows entries per partition
+	counts []uint8 // entries staged per partition
+}
+
+// stageRows entries of 24 bytes are three cache lines.
+const stageRows = 8
+
+func newStagedParts[T any](parts [][]T) *stagedParts[T] {
+	return &stagedParts[T]{parts: parts, staged: make([]T, len(parts)*stageRows), counts: make([]uint8, len(parts))}
+}
+
+func (s *stagedParts[T]) add(part uint64, e T) {
+	n := s.counts[part]
+	base := part * stageRows
+	s.staged[base+uint64(n)] = e
+	if n+1 < stageRows {
+		s.counts[part] = n + 1
+		return
+	}
+	s.parts[part] = append(s.parts[part], s.staged[base:base+stageRows]...)
+	s.counts[part] = 0
+}
+
+// flush moves every staged entry to its partition and returns the partitions.
+func (s *stagedParts[T]) flush() [][]T {
+	for part, n := range s.counts {
+		base := part * stageRows
+		s.parts[part] = append(s.parts[part], s.staged[base:base+int(n)]...)
+		s.counts[part] = 0
+	}
+	return s.parts
+}
