@@ -89,8 +89,7 @@ func (f *fold) run(ctx context.Context, segs []Segment, cut ledger.Cut, rows int
 // L2 cache.
 const defaultPositionPartitionRows = 1 << 16
 
-// presized returns n empty partitions with room for their share of rows and a margin,
-// carved from one slab.
+// presized returns n empty partitions with room for their share of rows and a margin.
 func presized[T any](n, rows int) [][]T {
 	parts := make([][]T, n)
 	share := rows/n + rows/n/8 + 16

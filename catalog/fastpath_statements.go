@@ -33,7 +33,7 @@ type fastTable struct {
 
 // fastRow is a row of a fast table, unboxed: the position (holdings), or the news item and
 // the position that made it relevant (relevant_news). A news item's own columns are
-// converted once per item and kept (see fastPath.itemValues).
+// converted once per item and kept (see fastTable.itemValues).
 type fastRow struct {
 	position ledger.Valued
 	item     *news.Item
@@ -41,7 +41,7 @@ type fastRow struct {
 
 // fastCell reads one column of a fastRow. The fast path writes integers and doubles
 // itself, as their SQL types write them, so that answering allocates nothing per value;
-// text goes through the column type once per distinct value (see fastPath.stringValue).
+// text goes through the column type once per distinct value (see fastTable.textValue).
 type fastCell struct {
 	kind    cellKind
 	integer func(*fastRow) int64
