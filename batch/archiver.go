@@ -60,17 +60,22 @@ type Codec struct {
 
 // Archiver appends every record of a topic to the master dataset. It needs no consumer
 // group: it resumes from the offsets the master dataset already covers, so archiving is
-// exact.
+// exact. It reads the topic itself (Run), or is fed records another reader fetched and
+// decoded (Feed and RunFed): the trades archiver shares the speed layer's.
 type Archiver struct {
 	cfg    ArchiverConfig
 	codec  Codec
 	master *Master
 
+	// flushMu makes flushes one at a time; mu guards the rest and is not held while a
+	// segment is written, so records keep arriving meanwhile.
+	flushMu  sync.Mutex
 	mu       sync.Mutex
 	pending  map[int32]*pendingSegment
 	consumed ledger.Cut        // next offset read, per partition
 	archived ledger.Cut        // next offset not yet in the master dataset
 	progress *consume.Progress // consumed, as published to FlushThrough
+	full     chan struct{}     // a fed segment reached MaxSegmentRows
 }
 
 // pendingSegment holds a partition's rows until they are written, as Arrow columns: a
@@ -101,6 +106,14 @@ func (ps *pendingSegment) records() []arrow.RecordBatch {
 	return ps.built
 }
 
+// append moves the rows of newer, the partition's next segment, behind ps's.
+func (ps *pendingSegment) append(newer *pendingSegment) {
+	ps.built = append(ps.records(), newer.records()...)
+	ps.last = newer.last
+	ps.rows.Release()
+	ps.rows = newer.rows
+}
+
 func (ps *pendingSegment) release() {
 	for _, rec := range ps.built {
 		rec.Release()
@@ -123,6 +136,7 @@ func NewArchiver(master *Master, codec Codec, cfg ArchiverConfig) (*Archiver, er
 		pending:  make(map[int32]*pendingSegment),
 		consumed: archived.Clone(), archived: archived,
 		progress: consume.NewProgress(codec.Topic, archived),
+		full:     make(chan struct{}, 1),
 	}, nil
 }
 
@@ -148,24 +162,69 @@ func (a *Archiver) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return a.flushLocked(func(*pendingSegment) bool { return true })
+	return a.flush(func(*pendingSegment) bool { return true })
 }
 
 func (a *Archiver) archive(fetches kgo.Fetches) {
 	a.mu.Lock()
-	fetches.EachRecord(a.addLocked)
-	err := a.flushDueLocked(time.Now())
+	fetches.EachRecord(func(r *kgo.Record) {
+		if ps := a.pendingFor(r); ps != nil {
+			a.codec.Append(ps.rows, r)
+		}
+	})
 	consumed := a.consumed.Clone()
 	a.mu.Unlock()
 	a.progress.Publish(consumed, nil)
-	if err != nil {
-		a.cfg.Logger.Error("archive flush failed; records stay buffered and the flush is retried", "err", err)
+	a.flushDue()
+}
+
+// Feed archives records that another reader of the topic fetched and decoded, in log
+// order: appendRow adds record i's row to b, or reports false for a record that fails
+// validation (not archived; its offset is). Records below what the archiver has read
+// are skipped, so the reader may start before it. Feed writes nothing: RunFed, on a
+// goroutine of its own, does; so the reader never waits for the disk.
+func (a *Archiver) Feed(records []*kgo.Record, appendRow func(b *array.RecordBuilder, i int) bool) {
+	full := false
+	a.mu.Lock()
+	for i, r := range records {
+		if ps := a.pendingFor(r); ps != nil {
+			appendRow(ps.rows, i)
+			full = full || ps.len() >= a.cfg.MaxSegmentRows
+		}
+	}
+	consumed := a.consumed.Clone()
+	a.mu.Unlock()
+	a.progress.Publish(consumed, nil)
+	if full {
+		select {
+		case a.full <- struct{}{}:
+		default: // a flush is asked for already
+		}
 	}
 }
 
-func (a *Archiver) addLocked(r *kgo.Record) {
+// RunFed writes the segments Feed fills, when they are due, until ctx ends; then it
+// flushes what it holds. It is Run for an archiver that another reader feeds.
+func (a *Archiver) RunFed(ctx context.Context) error {
+	tick := time.NewTicker(pollWait)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return a.flush(func(*pendingSegment) bool { return true })
+		case <-tick.C:
+		case <-a.full:
+		}
+		a.flushDue()
+	}
+}
+
+// pendingFor returns the segment that record r goes to and notes r as read, or nil for a
+// record read before.
+func (a *Archiver) pendingFor(r *kgo.Record) *pendingSegment {
+	if r.Offset < a.consumed[r.Partition] {
+		return nil
+	}
 	ps := a.pending[r.Partition]
 	if ps == nil {
 		ps = &pendingSegment{first: r.Offset, rows: array.NewRecordBuilder(memory.DefaultAllocator, a.codec.Schema), since: time.Now()}
@@ -173,30 +232,59 @@ func (a *Archiver) addLocked(r *kgo.Record) {
 	}
 	ps.last = r.Offset
 	a.consumed[r.Partition] = r.Offset + 1
-	a.codec.Append(ps.rows, r)
+	return ps
 }
 
-func (a *Archiver) flushDueLocked(now time.Time) error {
-	return a.flushLocked(func(ps *pendingSegment) bool {
+// flushDue writes the segments that are old or large enough; a failure is logged, and
+// the segment retried by the next flush.
+func (a *Archiver) flushDue() {
+	now := time.Now()
+	err := a.flush(func(ps *pendingSegment) bool {
 		return now.Sub(ps.since) >= a.cfg.FlushInterval || ps.len() >= a.cfg.MaxSegmentRows
 	})
+	if err != nil {
+		a.cfg.Logger.Error("archive flush failed; records stay buffered and the flush is retried", "err", err)
+	}
 }
 
-// flushLocked writes the pending segments selected by due. A failed write keeps its
-// records pending, so nothing consumed is lost; the next flush retries it.
-func (a *Archiver) flushLocked(due func(*pendingSegment) bool) error {
-	var errs []error
+// flush writes the pending segments selected by due. It takes them out under mu and
+// writes them without it; a failed write puts its segment back ahead of the records that
+// arrived meanwhile, so nothing read is lost and the next flush retries it.
+func (a *Archiver) flush(due func(*pendingSegment) bool) error {
+	a.flushMu.Lock()
+	defer a.flushMu.Unlock()
+	a.mu.Lock()
+	taken := map[int32]*pendingSegment{}
 	for p, ps := range a.pending {
-		if !due(ps) {
-			continue
+		if due(ps) {
+			taken[p] = ps
+			delete(a.pending, p)
 		}
+	}
+	a.mu.Unlock()
+
+	var errs []error
+	written := map[int32]int64{}
+	for p, ps := range taken {
 		if _, err := a.master.writeSegment(a.codec.Topic, p, ps.first, ps.last, a.codec.Properties(), ps.records()); err != nil {
 			errs = append(errs, err)
 			continue
 		}
 		ps.release()
-		a.archived[p] = ps.last + 1
-		delete(a.pending, p)
+		written[p] = ps.last + 1
+		delete(taken, p)
+	}
+
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for p, next := range written {
+		a.archived[p] = next
+	}
+	for p, failed := range taken {
+		if newer := a.pending[p]; newer != nil {
+			failed.append(newer)
+		}
+		a.pending[p] = failed
 	}
 	return errors.Join(errs...)
 }
@@ -207,10 +295,8 @@ func (a *Archiver) flushLocked(due func(*pendingSegment) bool) error {
 // in the master dataset.
 func (a *Archiver) FlushThrough(ctx context.Context, target ledger.Cut) (ledger.Cut, error) {
 	_ = a.progress.Wait(ctx, target) // past ctx, what was consumed so far is flushed
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if err := a.flushLocked(func(*pendingSegment) bool { return true }); err != nil {
+	if err := a.flush(func(*pendingSegment) bool { return true }); err != nil {
 		return nil, err
 	}
-	return a.archived.Clone(), nil
+	return a.Archived(), nil
 }

@@ -51,14 +51,7 @@ func TestAFailedArchiveWriteKeepsItsRowsForTheRetry(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// A file where the partition's folder belongs makes every write of it fail.
-	blocker := filepath.Join(master.Dir(), message.TradesTopic, "p0")
-	if err := os.MkdirAll(filepath.Dir(blocker), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(blocker, nil, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	blocker := blockPartitionFolder(t, master)
 	runCtx, stop := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() { done <- archiver.Run(runCtx) }() // stopped below
@@ -85,13 +78,93 @@ func TestAFailedArchiveWriteKeepsItsRowsForTheRetry(t *testing.T) {
 	if archivedTo[0] != 8 {
 		t.Fatalf("archived up to %d, want 8", archivedTo[0])
 	}
+	if got, want := archivedRows(t, master), "[t0@0 t1@1 t2@2 t4@4 t5@5 t6@6 t7@7]"; got != want {
+		t.Fatalf("archived rows %s, want %s", got, want)
+	}
+}
+
+// Fed by the speed layer, the archiver keeps the same promises: what a failed write held
+// is written by the retry, ahead of what was fed meanwhile, once each; records fed again
+// (a reader that starts below what the archiver has) are skipped; an invalid message is
+// not archived but its offset is.
+func TestAFedArchiverLosesNothingToAFailedWriteAndSkipsWhatItHas(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	records := make([]*kgo.Record, 10)
+	for i := range records {
+		value := []byte("not a trade")
+		if i != 3 {
+			value = message.EncodeTrade(message.Trade{ID: fmt.Sprintf("t%d", i), UserID: 7, Symbol: "MMM", Side: message.Buy,
+				Quantity: 1, Price: 10, TS: time.Unix(1_700_000_000, 0).UTC()})
+		}
+		records[i] = &kgo.Record{Topic: message.TradesTopic, Partition: 0, Offset: int64(i), Key: message.TradeKey(7), Value: value}
+	}
+	master := openMaster(t)
+	archiver, err := NewArchiver(master, TradeCodec, ArchiverConfig{Partitions: []int32{0}, FlushInterval: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	feed := func(from, to int) {
+		fed := records[from:to]
+		archiver.FeedTrades(fed, func(i int) (message.Trade, bool) {
+			tr, err := message.DecodeTrade(fed[i].Key, fed[i].Value)
+			return tr, err == nil
+		})
+	}
+	blocker := blockPartitionFolder(t, master)
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- archiver.RunFed(runCtx) }() // stopped below
+
+	feed(0, 5)
+	if _, err := archiver.FlushThrough(ctx, ledger.Cut{0: 5}); err == nil {
+		t.Fatal("a write into a blocked folder succeeded")
+	}
+	feed(2, 8) // 2-4 again, as from a reader that started before them
+	if err := os.Remove(blocker); err != nil {
+		t.Fatal(err)
+	}
+	archivedTo, err := archiver.FlushThrough(ctx, ledger.Cut{0: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	feed(6, 10)
+	stop()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if archivedTo[0] != 8 || archiver.Archived()[0] != 10 {
+		t.Fatalf("archived up to %d, then %d after the final flush; want 8, then 10", archivedTo[0], archiver.Archived()[0])
+	}
+	if got, want := archivedRows(t, master), "[t0@0 t1@1 t2@2 t4@4 t5@5 t6@6 t7@7 t8@8 t9@9]"; got != want {
+		t.Fatalf("archived rows %s, want %s", got, want)
+	}
+}
+
+// blockPartitionFolder puts a file where partition 0's folder of trade segments belongs,
+// which makes every write of it fail until the file is removed; it returns the file.
+func blockPartitionFolder(t *testing.T, master *Master) string {
+	t.Helper()
+	blocker := filepath.Join(master.Dir(), message.TradesTopic, "p0")
+	if err := os.MkdirAll(filepath.Dir(blocker), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(blocker, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return blocker
+}
+
+// archivedRows lists the master dataset's trades as id@offset, in segment order.
+func archivedRows(t *testing.T, master *Master) string {
+	t.Helper()
 	segs, err := master.Segments(message.TradesTopic)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var ids []string
 	for _, seg := range segs {
-		err := master.ReadTrades(ctx, seg, func(tr ArchivedTrade) error {
+		err := master.ReadTrades(context.Background(), seg, func(tr ArchivedTrade) error {
 			ids = append(ids, fmt.Sprintf("%s@%d", tr.ID, tr.At.Offset))
 			return nil
 		})
@@ -99,8 +172,5 @@ func TestAFailedArchiveWriteKeepsItsRowsForTheRetry(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	want := "[t0@0 t1@1 t2@2 t4@4 t5@5 t6@6 t7@7]"
-	if got := fmt.Sprint(ids); got != want {
-		t.Fatalf("archived rows %s, want %s", got, want)
-	}
+	return fmt.Sprint(ids)
 }

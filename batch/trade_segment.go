@@ -39,6 +39,18 @@ var TradeCodec = Codec{
 	},
 }
 
+// FeedTrades is Feed for the trades archiver, given records already decoded: trade
+// returns record i's trade, or false for a record that is not a valid one.
+func (a *Archiver) FeedTrades(records []*kgo.Record, trade func(i int) (message.Trade, bool)) {
+	a.Feed(records, func(b *array.RecordBuilder, i int) bool {
+		t, ok := trade(i)
+		if ok {
+			appendTrade(b, ArchivedTrade{Trade: t, At: ledger.LogPosition{Partition: records[i].Partition, Offset: records[i].Offset}})
+		}
+		return ok
+	})
+}
+
 // tradeSchema is the master dataset's trade row: the message contract plus the record's
 // partition and offset, so a reader can stop exactly at a cut.
 var tradeSchema = arrow.NewSchema([]arrow.Field{

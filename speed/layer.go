@@ -36,7 +36,12 @@ type Config struct {
 	OnReject func(Rejection)
 	// OnDataLoss is told when the broker lost records this layer had applied. Optional.
 	OnDataLoss func(error)
-	Logger     *slog.Logger
+	// Tap, if set, is given every batch of records the layer reads, in log order, with
+	// their decoded trades, on the consuming goroutine: another reader of the topic (the
+	// archiver) shares the fetch and the decoding instead of doing both again. It must
+	// not keep the slices, nor block.
+	Tap    func(records []*kgo.Record, trades []DecodedTrade)
+	Logger *slog.Logger
 }
 
 // Rejection is a message that failed validation or could not be applied.
@@ -109,7 +114,7 @@ const pipelineBatch = 8192
 // consumer to the applier.
 type decodedBatch struct {
 	records []*kgo.Record
-	trades  []decodedTrade
+	trades  []DecodedTrade
 }
 
 // Run consumes trades from the snapshot's cut until ctx ends. Decoding and applying are a
@@ -135,7 +140,11 @@ func (l *Layer) Run(ctx context.Context) error {
 		PollTimeout: time.Second, OnDataLoss: l.cfg.OnDataLoss, Logger: l.cfg.Logger}, func(fetches kgo.Fetches) {
 		for records := fetches.Records(); len(records) > 0; {
 			n := min(len(records), pipelineBatch)
-			batches <- decodedBatch{records: records[:n], trades: decodeTrades(records[:n])}
+			b := decodedBatch{records: records[:n], trades: decodeTrades(records[:n])}
+			batches <- b
+			if l.cfg.Tap != nil {
+				l.cfg.Tap(b.records, b.trades) // while the applier applies the batch
+			}
 			records = records[n:]
 		}
 	})
@@ -150,7 +159,7 @@ func (l *Layer) apply(fetches kgo.Fetches) {
 	l.applyDecoded(records, decodeTrades(records))
 }
 
-func (l *Layer) applyDecoded(records []*kgo.Record, trades []decodedTrade) {
+func (l *Layer) applyDecoded(records []*kgo.Record, trades []DecodedTrade) {
 	if len(records) == 0 {
 		return
 	}
@@ -182,21 +191,22 @@ func (l *Layer) applyDecoded(records []*kgo.Record, trades []decodedTrade) {
 	l.tracker.Publish(applied, stamps)
 }
 
-// decodedTrade is a record decoded before the layer takes its lock.
-type decodedTrade struct {
-	trade message.Trade
-	err   error
+// DecodedTrade is a record decoded before the layer takes its lock: the trade, or why the
+// record is not one.
+type DecodedTrade struct {
+	Trade message.Trade
+	Err   error
 }
 
 // decodeTrades decodes a fetch's records outside the layer's lock, on every core when the
 // fetch is large: decoding was a third of the apply path in BenchmarkApply's profile, and
 // readers wait for the lock meanwhile.
-func decodeTrades(records []*kgo.Record) []decodedTrade {
-	out := make([]decodedTrade, len(records))
+func decodeTrades(records []*kgo.Record) []DecodedTrade {
+	out := make([]DecodedTrade, len(records))
 	decode := func(from, to int) {
 		for i := from; i < to; i++ {
 			// The records outlive their trades: the ids need no copy.
-			out[i].trade, out[i].err = message.DecodeTradeInPlace(records[i].Key, records[i].Value)
+			out[i].Trade, out[i].Err = message.DecodeTradeInPlace(records[i].Key, records[i].Value)
 		}
 	}
 	workers := runtime.GOMAXPROCS(0)
@@ -219,17 +229,17 @@ func decodeTrades(records []*kgo.Record) []decodedTrade {
 
 // applyRecordLocked applies one record to every delta that accepts it, notes the price it
 // sets for the active delta in newPrices, and returns the reason if it is rejected.
-func (l *Layer) applyRecordLocked(r *kgo.Record, d decodedTrade, newPrices map[string]ledger.PriceMark) (rejectReason string) {
+func (l *Layer) applyRecordLocked(r *kgo.Record, d DecodedTrade, newPrices map[string]ledger.PriceMark) (rejectReason string) {
 	l.consumed.Add(1)
 	at := ledger.LogPosition{Partition: r.Partition, Offset: r.Offset}
 	if r.Offset < l.applied[r.Partition] {
 		return "" // redelivered after a reconnect: already applied
 	}
 	l.applied[r.Partition] = r.Offset + 1
-	if d.err != nil {
-		return d.err.Error()
+	if d.Err != nil {
+		return d.Err.Error()
 	}
-	t := d.trade
+	t := d.Trade
 	mark := ledger.MarkOf(t, at)
 	// As in the batch layer, every valid copy of a trade counts for the last price, and so
 	// does a trade refused because a position would overflow.
