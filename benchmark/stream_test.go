@@ -1,7 +1,10 @@
 package benchmark
 
 import (
+	"bytes"
 	"testing"
+
+	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/autonews/autonews/message"
 )
@@ -28,6 +31,21 @@ func TestPaddedTradesDecodeAsBefore(t *testing.T) {
 		}
 		if got != want[i] {
 			t.Fatalf("%s decodes to %+v, want %+v", r.Value, got, want[i])
+		}
+	}
+}
+
+// Packed records come back as they went in.
+func TestPackedRecordsAreTheRecords(t *testing.T) {
+	records := append(tradeRecords(20, 10, 1), &kgo.Record{Topic: message.TradesTopic, Value: []byte("{}")})
+	packed := pack(records)
+	if packed.len() != len(records) {
+		t.Fatalf("%d packed records, want %d", packed.len(), len(records))
+	}
+	for i, r := range records {
+		got := packed.record(i)
+		if got.Topic != r.Topic || !bytes.Equal(got.Key, r.Key) || !bytes.Equal(got.Value, r.Value) {
+			t.Fatalf("record %d: %s %q %q, want %s %q %q", i, got.Topic, got.Key, got.Value, r.Topic, r.Key, r.Value)
 		}
 	}
 }
