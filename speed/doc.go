@@ -7,4 +7,7 @@
 // S_k+1 is published one swap makes reads return S_k+1 ⊕ D_k+1 and D_k is dropped. The
 // decision is made per record by offset, so no trade is counted twice or lost across the
 // swap however long the batch run takes.
+//
+// What the layer reads and decodes it also hands, batch by batch, to the trades archiver
+// (Config.Tap), which writes the master dataset from it.
 package speed
