@@ -8,9 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/autonews/autonews/internal/kafkatest"
 	"github.com/autonews/autonews/ledger"
 	"github.com/autonews/autonews/message"
 )
@@ -19,16 +19,7 @@ import (
 // writes the rows of the failed attempt and the rows that arrived after it, once each,
 // and an invalid message is not archived but its offset is.
 func TestAFailedArchiveWriteKeepsItsRowsForTheRetry(t *testing.T) {
-	cluster, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(1, message.TradesTopic))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cluster.Close()
-	client, err := kgo.NewClient(kgo.SeedBrokers(cluster.ListenAddrs()...), kgo.DefaultProduceTopic(message.TradesTopic))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer client.Close()
+	seeds, client := kafkatest.Start(t, message.TradesTopic, 1)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	produce := func(from, to int) {
@@ -47,7 +38,7 @@ func TestAFailedArchiveWriteKeepsItsRowsForTheRetry(t *testing.T) {
 
 	master := openMaster(t)
 	archiver, err := NewArchiver(master, TradeCodec, ArchiverConfig{Partitions: []int32{0},
-		ClientOpts: []kgo.Opt{kgo.SeedBrokers(cluster.ListenAddrs()...)}, FlushInterval: time.Hour})
+		ClientOpts: []kgo.Opt{kgo.SeedBrokers(seeds...)}, FlushInterval: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}

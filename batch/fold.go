@@ -162,7 +162,10 @@ type fold struct {
 	candidates   []candidate
 	duplicate    []uint64 // bit per row: a trade_id folded before
 
-	prices symbolPrices
+	// prices are last prices by the aggregate's symbol id. Every row counts, redelivered
+	// ones too: they carry their trade's price, and counting every row makes the last
+	// price independent of which copy of a trade, or which scatterer, saw it first.
+	prices ledger.SymbolMarks
 	delta  []position // the fold's non-zero positions, by the aggregate's symbol ids
 }
 
@@ -180,35 +183,6 @@ func sideSigns(values *array.String) ([]int64, error) {
 		}
 	}
 	return signs, nil
-}
-
-// symbolPrices are last prices by the aggregate's symbol id. Every row counts, redelivered
-// ones too: they carry their trade's price, and counting every row makes the last price
-// independent of which copy of a trade, or which scatterer, saw it first.
-type symbolPrices struct {
-	marks []ledger.PriceMark
-	set   []bool
-}
-
-// note keeps mark as the symbol's price unless a later one is there.
-func (p *symbolPrices) note(symbol uint32, mark ledger.PriceMark) {
-	if int(symbol) >= len(p.marks) {
-		grow := int(symbol) + 1 - len(p.marks)
-		p.marks = append(p.marks, make([]ledger.PriceMark, grow)...)
-		p.set = append(p.set, make([]bool, grow)...)
-	}
-	if !p.set[symbol] || mark.Supersedes(p.marks[symbol]) {
-		p.marks[symbol], p.set[symbol] = mark, true
-	}
-}
-
-// each calls fn with every symbol that has a price.
-func (p *symbolPrices) each(fn func(symbol uint32, mark ledger.PriceMark)) {
-	for symbol, mark := range p.marks {
-		if p.set[symbol] {
-			fn(uint32(symbol), mark)
-		}
-	}
 }
 
 // merge adds the fold's positions to base's and returns the snapshot of epoch at cut.
@@ -279,6 +253,6 @@ func (f *fold) merge(base *ledger.Snapshot, epoch uint64, cut ledger.Cut) (*ledg
 	if prices == nil {
 		prices = map[string]ledger.PriceMark{}
 	}
-	f.prices.each(func(symbol uint32, mark ledger.PriceMark) { ledger.NotePrice(prices, f.agg.names[symbol], mark) })
+	f.prices.Each(func(symbol uint32, mark ledger.PriceMark) { ledger.NotePrice(prices, f.agg.names[symbol], mark) })
 	return ledger.NewSnapshot(epoch, cut, out, prices)
 }

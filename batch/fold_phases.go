@@ -114,7 +114,7 @@ type scatterer struct {
 	stagedIDs       *stagedParts[idEntry]
 	stagedPositions *stagedParts[positionEntry]
 	wide            []wideEntry
-	prices          symbolPrices
+	prices          ledger.SymbolMarks
 }
 
 // scatter reads the segments and appends every row in range to partitions. Goroutines it
@@ -179,7 +179,7 @@ func (f *fold) scatter(ctx context.Context, segs []Segment, cut ledger.Cut, rows
 	for _, sc := range f.scatterers {
 		sc.idParts, sc.positionParts = sc.stagedIDs.flush(), sc.stagedPositions.flush()
 		sc.stagedIDs, sc.stagedPositions = nil, nil
-		sc.prices.each(f.prices.note)
+		sc.prices.Each(f.prices.Note)
 	}
 	return nil
 }
@@ -232,7 +232,7 @@ func (f *fold) scatterBatch(sc *scatterer, b *foldBatch) error {
 		row := b.firstFoldRow + uint32(i-b.from)
 		symbol := b.symbolIDs[b.symbols.indices[i]]
 		shares := b.signs[b.sides.indices[i]] * b.quantity[i]
-		sc.prices.note(symbol, ledger.PriceMark{Price: b.price[i], TSMicros: int64(b.ts[i]), At: ledger.LogPosition{Partition: b.seg.Partition, Offset: b.offset[i]}})
+		sc.prices.Note(symbol, ledger.PriceMark{Price: b.price[i], TSMicros: int64(b.ts[i]), At: ledger.LogPosition{Partition: b.seg.Partition, Offset: b.offset[i]}})
 
 		hash := f.agg.hashID(b.tradeID.Value(i))
 		if hash == 0 {

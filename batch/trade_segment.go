@@ -34,7 +34,7 @@ var TradeCodec = Codec{
 		if err != nil {
 			return false
 		}
-		appendTrade(b, ArchivedTrade{Trade: t, At: ledger.LogPosition{Partition: r.Partition, Offset: r.Offset}})
+		appendTradeOf(b, t, r)
 		return true
 	},
 }
@@ -45,10 +45,15 @@ func (a *Archiver) FeedTrades(records []*kgo.Record, trade func(i int) (message.
 	a.Feed(records, func(b *array.RecordBuilder, i int) bool {
 		t, ok := trade(i)
 		if ok {
-			appendTrade(b, ArchivedTrade{Trade: t, At: ledger.LogPosition{Partition: records[i].Partition, Offset: records[i].Offset}})
+			appendTradeOf(b, t, records[i])
 		}
 		return ok
 	})
+}
+
+// appendTradeOf adds trade t, read from record r, to a builder of trade rows.
+func appendTradeOf(b *array.RecordBuilder, t message.Trade, r *kgo.Record) {
+	appendTrade(b, ArchivedTrade{Trade: t, At: ledger.LogPosition{Partition: r.Partition, Offset: r.Offset}})
 }
 
 // tradeSchema is the master dataset's trade row: the message contract plus the record's

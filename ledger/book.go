@@ -29,14 +29,9 @@ type Holding struct {
 // trade as its largest cost.
 type Book struct {
 	symbolIDs map[string]uint32
-	symbols   []bookSymbol // by symbol number
+	names     []string // by symbol number
+	marks     SymbolMarks
 	accounts  map[int64]*account
-}
-
-type bookSymbol struct {
-	name   string
-	mark   PriceMark
-	priced bool
 }
 
 type account struct {
@@ -77,9 +72,7 @@ func (b *Book) ApplyMarked(t message.Trade, mark PriceMark) error {
 // price mark. It reports false, changing only the price, when the position would overflow.
 func (b *Book) Add(userID int64, symbol string, shares int64, mark PriceMark) bool {
 	id := b.symbolID(symbol)
-	if s := &b.symbols[id]; !s.priced || mark.Supersedes(s.mark) {
-		s.mark, s.priced = mark, true
-	}
+	b.marks.Note(id, mark)
 	acct := b.account(userID)
 	p := acct.position(id)
 	sum, ok := AddShares(p.shares, shares)
@@ -93,9 +86,9 @@ func (b *Book) Add(userID int64, symbol string, shares int64, mark PriceMark) bo
 func (b *Book) symbolID(symbol string) uint32 {
 	id, ok := b.symbolIDs[symbol]
 	if !ok {
-		id = uint32(len(b.symbols))
+		id = uint32(len(b.names))
 		b.symbolIDs[symbol] = id
-		b.symbols = append(b.symbols, bookSymbol{name: symbol})
+		b.names = append(b.names, symbol)
 	}
 	return id
 }
@@ -112,13 +105,21 @@ func (b *Book) account(userID int64) *account {
 
 // position returns the account's position in symbol, adding it at zero shares.
 func (a *account) position(symbol uint32) *position {
+	if p := a.find(symbol); p != nil {
+		return p
+	}
+	a.positions = append(a.positions, position{symbol: symbol})
+	return &a.positions[len(a.positions)-1]
+}
+
+// find returns the account's position in symbol, or nil.
+func (a *account) find(symbol uint32) *position {
 	for i := range a.positions {
 		if a.positions[i].symbol == symbol {
 			return &a.positions[i]
 		}
 	}
-	a.positions = append(a.positions, position{symbol: symbol})
-	return &a.positions[len(a.positions)-1]
+	return nil
 }
 
 // AddShares adds two share counts; ok is false when the sum does not fit in an int64.
@@ -143,10 +144,8 @@ func (b *Book) Shares(userID int64, symbol string) int64 {
 	if !ok || acct == nil {
 		return 0
 	}
-	for _, p := range acct.positions {
-		if p.symbol == id {
-			return p.shares
-		}
+	if p := acct.find(id); p != nil {
+		return p.shares
 	}
 	return 0
 }
@@ -161,20 +160,16 @@ func (b *Book) EachAccount(fn func(userID int64, trades int)) {
 // Price returns the last price of symbol this book has seen.
 func (b *Book) Price(symbol string) (PriceMark, bool) {
 	id, ok := b.symbolIDs[symbol]
-	if !ok || !b.symbols[id].priced {
+	if !ok {
 		return PriceMark{}, false
 	}
-	return b.symbols[id].mark, true
+	return b.marks.Get(id)
 }
 
 // Prices returns a copy of every last price.
 func (b *Book) Prices() map[string]PriceMark {
-	out := make(map[string]PriceMark, len(b.symbols))
-	for _, s := range b.symbols {
-		if s.priced {
-			out[s.name] = s.mark
-		}
-	}
+	out := make(map[string]PriceMark, len(b.names))
+	b.marks.Each(func(symbol uint32, mark PriceMark) { out[b.names[symbol]] = mark })
 	return out
 }
 
@@ -205,7 +200,7 @@ func (b *Book) appendUser(out []Holding, user int64) []Holding {
 	start := len(out)
 	for _, p := range acct.positions {
 		if p.shares != 0 {
-			out = append(out, Holding{UserID: user, Symbol: b.symbols[p.symbol].name, Shares: p.shares})
+			out = append(out, Holding{UserID: user, Symbol: b.names[p.symbol], Shares: p.shares})
 		}
 	}
 	slices.SortFunc(out[start:], func(x, y Holding) int { return compareString(x.Symbol, y.Symbol) })

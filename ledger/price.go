@@ -30,3 +30,39 @@ func (m PriceMark) Supersedes(o PriceMark) bool {
 	}
 	return o.At.Less(m.At)
 }
+
+// SymbolMarks are last prices by symbol number, for those who number symbols (the book,
+// the batch fold): a slice instead of a map keyed by name.
+type SymbolMarks struct {
+	marks []PriceMark
+	set   []bool
+}
+
+// Note keeps mark as the symbol's price unless a later one is there.
+func (m *SymbolMarks) Note(symbol uint32, mark PriceMark) {
+	if int(symbol) >= len(m.marks) {
+		grow := int(symbol) + 1 - len(m.marks)
+		m.marks = append(m.marks, make([]PriceMark, grow)...)
+		m.set = append(m.set, make([]bool, grow)...)
+	}
+	if !m.set[symbol] || mark.Supersedes(m.marks[symbol]) {
+		m.marks[symbol], m.set[symbol] = mark, true
+	}
+}
+
+// Get returns the symbol's price, if it has one.
+func (m *SymbolMarks) Get(symbol uint32) (PriceMark, bool) {
+	if int(symbol) >= len(m.marks) || !m.set[symbol] {
+		return PriceMark{}, false
+	}
+	return m.marks[symbol], true
+}
+
+// Each calls fn with every symbol that has a price.
+func (m *SymbolMarks) Each(fn func(symbol uint32, mark PriceMark)) {
+	for symbol, mark := range m.marks {
+		if m.set[symbol] {
+			fn(uint32(symbol), mark)
+		}
+	}
+}

@@ -32,7 +32,7 @@ func EmptySnapshot() *Snapshot {
 // Freeze turns the book into the snapshot of epoch at cut. The book must not be used after.
 func (b *Book) Freeze(epoch uint64, cut Cut) *Snapshot {
 	// Number the held symbols by name, so that snapshot symbol ids order like names.
-	held := make([]bool, len(b.symbols))
+	held := make([]bool, len(b.names))
 	rows := 0
 	for _, acct := range b.accounts {
 		for _, p := range acct.positions {
@@ -43,13 +43,13 @@ func (b *Book) Freeze(epoch uint64, cut Cut) *Snapshot {
 		}
 	}
 	var names []string
-	for id, s := range b.symbols {
+	for id, name := range b.names {
 		if held[id] {
-			names = append(names, s.name)
+			names = append(names, name)
 		}
 	}
 	slices.Sort(names)
-	snapshotID := make([]uint32, len(b.symbols))
+	snapshotID := make([]uint32, len(b.names))
 	for i, n := range names {
 		snapshotID[b.symbolIDs[n]] = uint32(i)
 	}
@@ -73,7 +73,7 @@ func (b *Book) Freeze(epoch uint64, cut Cut) *Snapshot {
 		}
 		sortRowsBySymbol(s.symbols[start:], s.shares[start:])
 	}
-	b.accounts, b.symbols, b.symbolIDs = nil, nil, nil
+	b.accounts, b.names, b.marks, b.symbolIDs = nil, nil, SymbolMarks{}, nil
 	return s
 }
 

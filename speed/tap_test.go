@@ -6,9 +6,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/autonews/autonews/internal/kafkatest"
 	"github.com/autonews/autonews/ledger"
 	"github.com/autonews/autonews/message"
 )
@@ -17,19 +17,9 @@ import (
 // trade the layer decoded from it or why it is none: the trades archiver writes the
 // master dataset from it.
 func TestTheTapSeesEveryRecordInLogOrderWithItsDecodedTrade(t *testing.T) {
-	cluster, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(2, message.TradesTopic))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cluster.Close()
+	seeds, client := kafkatest.Start(t, message.TradesTopic, 2)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	client, err := kgo.NewClient(kgo.SeedBrokers(cluster.ListenAddrs()...), kgo.DefaultProduceTopic(message.TradesTopic),
-		kgo.RecordPartitioner(kgo.ManualPartitioner()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer client.Close()
 	const n = 2*pipelineBatch + 500 // more than one batch per fetch
 	for i := range n {
 		value := []byte("not a trade")
@@ -44,7 +34,7 @@ func TestTheTapSeesEveryRecordInLogOrderWithItsDecodedTrade(t *testing.T) {
 	}
 
 	seen := map[int32][]string{} // per partition, "offset:id" or "offset:rejected"
-	layer := New(Config{Partitions: []int32{0, 1}, ClientOpts: []kgo.Opt{kgo.SeedBrokers(cluster.ListenAddrs()...)},
+	layer := New(Config{Partitions: []int32{0, 1}, ClientOpts: []kgo.Opt{kgo.SeedBrokers(seeds...)},
 		Tap: func(records []*kgo.Record, trades []DecodedTrade) {
 			for i, r := range records {
 				entry := fmt.Sprintf("%d:%s", r.Offset, trades[i].Trade.ID)
