@@ -96,7 +96,7 @@ type fastPath struct {
 func (p *fastPath) ComQuery(ctx context.Context, c *mysql.Conn, query string, callback mysql.ResultSpoolFn) error {
 	if ps, ok := p.parse(query, false); ok && p.servable(c, ps) {
 		if fields := p.shapeFields(ps.shape); fields != nil {
-			return p.answer(c, ps.user, ps, fields, func(r *sqltypes.Result) error { return callback(r, false) })
+			return p.answer(c, ps.user, ps, fields, false, func(r *sqltypes.Result) error { return callback(r, false) })
 		}
 		return p.Handler.ComQuery(ctx, c, query, p.recordFields(ps.shape, callback))
 	}
@@ -107,7 +107,7 @@ func (p *fastPath) ComStmtExecute(ctx context.Context, c *mysql.Conn, prepare *m
 	if ps, ok := p.preparedPointSelect(prepare.PrepareStmt); ok && p.servable(c, ps) {
 		if user, ok := int64BindVar(prepare.BindVars[ps.bindVar]); ok {
 			if fields := p.shapeFields(ps.shape); fields != nil {
-				return p.answer(c, user, ps, fields, callback)
+				return p.answer(c, user, ps, fields, true, callback)
 			}
 			spool := p.recordFields(ps.shape, func(r *sqltypes.Result, _ bool) error { return callback(r) })
 			return p.Handler.ComStmtExecute(ctx, c, prepare, func(r *sqltypes.Result) error { return spool(r, false) })
@@ -173,7 +173,7 @@ func (p *fastPath) recordFields(shape string, callback mysql.ResultSpoolFn) mysq
 
 // answer sends the rows of the user, as the table yields them, in the statement's
 // columns.
-func (p *fastPath) answer(c *mysql.Conn, user int64, ps pointSelect, fields []*querypb.Field, callback func(*sqltypes.Result) error) error {
+func (p *fastPath) answer(c *mysql.Conn, user int64, ps pointSelect, fields []*querypb.Field, binary bool, callback func(*sqltypes.Result) error) error {
 	start := time.Now()
 	session, ok := p.sessions.session(c.ConnectionID)
 	if !ok {
@@ -194,7 +194,7 @@ func (p *fastPath) answer(c *mysql.Conn, user int64, ps pointSelect, fields []*q
 		row := &rows[r]
 		var item []sqltypes.Value
 		if row.item != nil {
-			if item, err = ps.table.itemValues(p.ctx, row.item); err != nil {
+			if item, err = ps.table.itemValues(p.ctx, row.item, binary); err != nil {
 				p.done(false, start)
 				return err
 			}

@@ -27,8 +27,8 @@ type fastTable struct {
 	// to scratch.rows.
 	rows func(ctx *sql.Context, session sql.Session, user int64, limit int64, scratch *answerScratch) error
 
-	items wireCache[*news.Item, []sqltypes.Value] // see itemValues
-	texts []wireCache[string, sqltypes.Value]     // by schema index; see textValue
+	items wireCache[*news.Item, itemWire]     // see itemValues
+	texts []wireCache[string, sqltypes.Value] // by schema index; see textValue
 }
 
 // fastRow is a row of a fast table, unboxed: the position (holdings), or the news item and

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -73,6 +74,61 @@ func TestRelevantListsNewsOfHeavyHoldingsNewestFirst(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Fatalf("got %v, want %v", got, want)
 	}
+}
+
+// Rows come newest first across all the holdings' lists, ties in time going by id and
+// then symbol, descending: the order a full sort of every (item, symbol) row gives, for
+// times within a second of each other and before 1970 as well.
+func TestRelevantRowsComeInTheOrderOfAFullSort(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	symbols := []string{"MMM", "KO", "AAPL", "NVDA"}
+	x := NewIndex(defaultMatcher)
+	for i := range 2 * tailLimit {
+		at := time.Unix(int64(rng.IntN(5))-2, int64(rng.IntN(3))*500_000_000).UTC()
+		if rng.IntN(10) == 0 {
+			at = at.AddDate(-100, 0, 0)
+		}
+		headline := "$" + symbols[rng.IntN(len(symbols))] + " and $" + symbols[rng.IntN(len(symbols))]
+		x.Add(message.News{ID: fmt.Sprintf("N%02d", rng.IntN(100)) + fmt.Sprint(i), PublishedAt: at, Headline: headline})
+	}
+	holdings := []Holding{{"MMM", 0.4}, {"KO", 0.3}, {"AAPL", 0.25}, {"NVDA", 0.05}}
+	type row struct {
+		item   *Item
+		symbol string
+	}
+	var want []row
+	for _, h := range holdings[:3] {
+		c := x.Symbol(h.Symbol).Oldest()
+		for item, ok := c.Next(); ok; item, ok = c.Next() {
+			want = append(want, row{item, h.Symbol})
+		}
+	}
+	slices.SortFunc(want, func(a, b row) int {
+		if c := b.item.PublishedAt.Compare(a.item.PublishedAt); c != 0 {
+			return c
+		}
+		if a.item.ID != b.item.ID {
+			return strings.Compare(b.item.ID, a.item.ID)
+		}
+		return strings.Compare(b.symbol, a.symbol)
+	})
+	var got []row
+	it := x.Relevant(holdings, 0.1)
+	for r, ok := it.Next(); ok; r, ok = it.Next() {
+		got = append(got, row{r.Item, r.Symbol})
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("%d rows, want %d; first difference at %d", len(got), len(want), firstDifference(got, want))
+	}
+}
+
+func firstDifference[T comparable](a, b []T) int {
+	for i := range min(len(a), len(b)) {
+		if a[i] != b[i] {
+			return i
+		}
+	}
+	return min(len(a), len(b))
 }
 
 // A reused iterator forgets the holdings of its earlier use, read to the end or not.

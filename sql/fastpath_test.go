@@ -26,6 +26,8 @@ var fastPathCases = []fastPathCase{
 	{query: "SELECT * FROM holdings WHERE user_id = -1", fast: true},
 	{query: "SELECT * FROM relevant_news WHERE user_id = 2 ORDER BY published_at DESC LIMIT 3", fast: true},
 	{query: "SELECT news_id, symbol, weight FROM relevant_news WHERE user_id = ? ORDER BY published_at DESC LIMIT 20", args: []any{4}, fast: true},
+	{query: "SELECT news_id, published_at, symbol, headline FROM relevant_news WHERE user_id = ? ORDER BY published_at DESC LIMIT 20", args: []any{2}, fast: true},
+	{query: "SELECT * FROM relevant_news WHERE user_id = ?", args: []any{7}, fast: true},
 	{query: "SELECT * FROM relevant_news WHERE user_id = 2", fast: true},
 	{query: "SELECT * FROM relevant_news WHERE user_id = 2 LIMIT 0", fast: true},
 	{query: "SELECT * FROM relevant_news WHERE user_id = 6 ORDER BY published_at DESC LIMIT 5", setup: []string{"SET autonews_relevance_threshold = 0.5"}, fast: true},
@@ -79,8 +81,9 @@ func TestFastPathAndPlanRulesAnswerExactlyAsTheGenericEngine(t *testing.T) {
 	}
 	var items []string
 	for i := range 40 {
-		items = append(items, fmt.Sprintf(`{"news_id":"N%d","ts":"2026-01-02T16:%02d:00Z","source":"wire","headline":"$%s moves %d","url":"https://news.test/%d"}`,
-			i, i%60, symbols[rng.IntN(len(symbols))], i, i))
+		fraction := [...]string{"", ".5", ".123456", ".000001"}[i%4] // DATETIME(6) texts of every length
+		items = append(items, fmt.Sprintf(`{"news_id":"N%d","ts":"2026-01-02T16:%02d:00%sZ","source":"wire","headline":"$%s moves %d","url":"https://news.test/%d"}`,
+			i, i%60, fraction, symbols[rng.IntN(len(symbols))], i, i))
 	}
 	for _, h := range []*harness{fast, generic} {
 		for _, step := range []func() error{
