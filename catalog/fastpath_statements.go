@@ -27,7 +27,6 @@ type fastTable struct {
 	// to scratch.rows.
 	rows func(ctx *sql.Context, session sql.Session, user int64, limit int64, scratch *answerScratch) error
 
-	items wireCache[*news.Item, itemWire]     // see itemValues
 	texts []wireCache[string, sqltypes.Value] // by schema index; see textValue
 }
 

@@ -12,37 +12,42 @@ import (
 
 // itemValues are a news item's columns as the wire carries them, by column number, for a
 // query (binary false) or a prepared statement. News items never change and every user's
-// query shows the same ones, so each is converted once (the DATETIME and text conversions
-// were most of relevant_news's own cost in the profile) and kept, for at most
-// maxCachedItems items before the cache starts over.
+// query shows the same ones, so each item is converted once (the DATETIME and text
+// conversions were most of relevant_news's own cost in the profile) and kept in its memo.
 func (t *fastTable) itemValues(ctx *sql.Context, item *news.Item, binary bool) ([]sqltypes.Value, error) {
-	wire, ok := t.items.get(item)
+	wire, ok := item.Memo.Load().(*itemWire)
 	if !ok {
 		var err error
 		if wire, err = t.itemWireOf(ctx, item); err != nil {
 			return nil, err
 		}
-		t.items.put(item, wire, maxCachedItems)
+		item.Memo.Store(wire) // a concurrent first reader may store its own, equal, values
 	}
 	if binary {
-		return wire.binary, nil
+		return wire.binary[:], nil
 	}
-	return wire.text, nil
+	return wire.text[:], nil
 }
 
 // itemWire is a news item's columns by column number: as the column types write them, and
 // the same with each DATETIME already in the binary protocol's form (see binaryDatetime).
-type itemWire struct{ text, binary []sqltypes.Value }
+// The values' bytes share one array: the items a query shows are scattered over a working
+// set larger than the processor's cache, and a row then reads its item's bytes from a few
+// neighbouring cache lines rather than from one allocation per value.
+type itemWire struct {
+	text, binary [len(itemColumns)]sqltypes.Value
+}
 
-func (t *fastTable) itemWireOf(ctx *sql.Context, item *news.Item) (itemWire, error) {
-	wire := itemWire{text: make([]sqltypes.Value, len(t.schema)), binary: make([]sqltypes.Value, len(t.schema))}
+func (t *fastTable) itemWireOf(ctx *sql.Context, item *news.Item) (*itemWire, error) {
+	wire := &itemWire{}
+	size := 0
 	for c, get := range itemColumns {
 		if get == nil {
 			continue
 		}
 		v, err := t.schema[c].Type.SQL(ctx, nil, get(item))
 		if err != nil {
-			return itemWire{}, err
+			return nil, err
 		}
 		wire.text[c], wire.binary[c] = v, v
 		if v.Type() == sqltypes.Datetime {
@@ -50,11 +55,30 @@ func (t *fastTable) itemWireOf(ctx *sql.Context, item *news.Item) (itemWire, err
 				wire.binary[c] = sqltypes.MakeTrusted(sqltypes.VarBinary, b)
 			}
 		}
+		size += len(wire.text[c].Raw()) + len(wire.binary[c].Raw())
+	}
+	bytes := make([]byte, 0, size)
+	for c := range wire.text {
+		shared := wire.binary[c].Type() == wire.text[c].Type()
+		wire.text[c], bytes = packValue(wire.text[c], bytes)
+		if shared {
+			wire.binary[c] = wire.text[c]
+		} else {
+			wire.binary[c], bytes = packValue(wire.binary[c], bytes)
+		}
 	}
 	return wire, nil
 }
 
-const maxCachedItems = 1 << 18
+// packValue appends v's bytes to bytes and returns v over that copy.
+func packValue(v sqltypes.Value, bytes []byte) (sqltypes.Value, []byte) {
+	if v.IsNull() {
+		return v, bytes
+	}
+	from := len(bytes)
+	bytes = append(bytes, v.Raw()...)
+	return sqltypes.MakeTrusted(v.Type(), bytes[from:len(bytes):len(bytes)]), bytes
+}
 
 // textValue is a text column's value as the wire carries it. The fast tables' text
 // columns that are not news items' are symbols: a few hundred values, converted once.
