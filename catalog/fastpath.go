@@ -213,7 +213,7 @@ func (p *fastPath) answer(c *mysql.Conn, user int64, ps pointSelect, fields []*q
 				text = strconv.AppendFloat(text, cell.double(row), 'g', -1, 64)
 				out[i] = sqltypes.MakeTrusted(sqltypes.Float64, text[from:len(text):len(text)])
 			case textCell:
-				if out[i], err = ps.table.textValue(p.ctx, col, cell.text(row)); err != nil {
+				if out[i], err = scratch.textValue(p.ctx, ps.table, col, cell.text(row)); err != nil {
 					p.done(false, start)
 					return err
 				}
@@ -240,7 +240,33 @@ type answerScratch struct {
 	resultRows [][]sqltypes.Value
 	wire       []sqltypes.Value // backing of resultRows
 	text       []byte           // backing of the wire values of numbers
+	texts      []answerText     // see textValue
 }
+
+// answerText is a text value one answer used.
+type answerText struct {
+	col   int
+	text  string
+	value sqltypes.Value
+}
+
+// textValue is fastTable.textValue remembered for the answer: a user's rows repeat a few
+// symbols, which a scan of the few already used finds sooner than the table's shared
+// map hashes them.
+func (s *answerScratch) textValue(ctx *sql.Context, t *fastTable, col int, text string) (sqltypes.Value, error) {
+	for i := range s.texts {
+		if e := &s.texts[i]; e.col == col && e.text == text {
+			return e.value, nil
+		}
+	}
+	v, err := t.textValue(ctx, col, text)
+	if err == nil && len(s.texts) < maxAnswerTexts {
+		s.texts = append(s.texts, answerText{col, text, v})
+	}
+	return v, err
+}
+
+const maxAnswerTexts = 8
 
 // portfolio is the user's positions in view, priced and weighted, in the scratch's memory.
 func (s *answerScratch) portfolio(view ledger.View, user int64) []ledger.Valued {
@@ -283,8 +309,9 @@ func (s *answerScratch) reset() *answerScratch {
 	clear(s.rows)
 	clear(s.resultRows)
 	clear(s.wire)
+	clear(s.texts) // one answer's: columns are numbered per table
 	s.positions, s.valued, s.weights = s.positions[:0], s.valued[:0], s.weights[:0]
-	s.rows, s.resultRows, s.wire, s.text = s.rows[:0], s.resultRows[:0], s.wire[:0], s.text[:0]
+	s.rows, s.resultRows, s.wire, s.text, s.texts = s.rows[:0], s.resultRows[:0], s.wire[:0], s.text[:0], s.texts[:0]
 	return s
 }
 

@@ -71,12 +71,17 @@ func (x *Index) Relevant(holdings []Holding, threshold float64) *RelevantIter {
 // serving fast path keeps one per answer buffer.
 func (x *Index) RelevantInto(it *RelevantIter, holdings []Holding, threshold float64) {
 	it.Reset()
+	x.mu.RLock() // once for all the symbols: the lock's word is shared by every query
+	defer x.mu.RUnlock()
 	for _, h := range holdings {
 		if h.Weight+weightTolerance < threshold {
 			continue
 		}
-		series := x.Symbol(h.Symbol)
-		for _, items := range [][]*Item{series.Main, series.Tail} {
+		s := x.bySymbol[h.Symbol]
+		if s == nil {
+			continue
+		}
+		for _, items := range [...][]*Item{s.main, s.tail} {
 			if len(items) > 0 {
 				it.lists = append(it.lists, newRelevantList(h, items))
 			}
