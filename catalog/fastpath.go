@@ -192,7 +192,7 @@ func (p *fastPath) answer(c *mysql.Conn, user int64, ps pointSelect, fields []*q
 	text := scratch.textFor(len(values))
 	for r := range rows {
 		row := &rows[r]
-		var item []sqltypes.Value
+		var item *[len(itemColumns)]sqltypes.Value
 		if row.item != nil {
 			if item, err = ps.table.itemValues(p.ctx, row.item, binary); err != nil {
 				p.done(false, start)
@@ -203,7 +203,7 @@ func (p *fastPath) answer(c *mysql.Conn, user int64, ps pointSelect, fields []*q
 		for i, col := range ps.columns {
 			switch cell := &ps.table.cells[col]; cell.kind {
 			case itemCell:
-				out[i] = item[col]
+				out[i] = item[cell.item]
 			case integerCell:
 				from := len(text)
 				text = strconv.AppendInt(text, cell.integer(row), 10)

@@ -43,6 +43,7 @@ type fastRow struct {
 // text goes through the column type once per distinct value (see fastTable.textValue).
 type fastCell struct {
 	kind    cellKind
+	item    int // itemCell: the column's place in itemColumns
 	integer func(*fastRow) int64
 	double  func(*fastRow) float64
 	text    func(*fastRow) string
@@ -84,14 +85,27 @@ var (
 	weightOf      = func(r *fastRow) float64 { return r.position.Weight }
 )
 
-// itemColumns are, by column number, the relevant_news columns that come from the news
-// item itself (nil for the others).
-var itemColumns = [...]func(*news.Item) any{
-	1: func(it *news.Item) any { return it.ID },
-	2: func(it *news.Item) any { return it.PublishedAt },
-	5: func(it *news.Item) any { return it.Headline },
-	6: func(it *news.Item) any { return it.Source },
-	7: func(it *news.Item) any { return it.URL },
+// itemColumns are the relevant_news columns that come from the news item itself, in the
+// order an itemWire keeps their values.
+var itemColumns = [...]struct {
+	name string
+	get  func(*news.Item) any
+}{
+	{"news_id", func(it *news.Item) any { return it.ID }},
+	{"published_at", func(it *news.Item) any { return it.PublishedAt }},
+	{"headline", func(it *news.Item) any { return it.Headline }},
+	{"source", func(it *news.Item) any { return it.Source }},
+	{"url", func(it *news.Item) any { return it.URL }},
+}
+
+// itemColumn reads the column of a row's news item.
+func itemColumn(col *sql.Column) fastCell {
+	for k, c := range itemColumns {
+		if c.name == col.Name {
+			return fastCell{kind: itemCell, item: k}
+		}
+	}
+	panic(fmt.Sprintf("fast path: column %s is not a news item's", col.Name))
 }
 
 func newFastTables(src Sources) map[string]*fastTable {
@@ -112,8 +126,8 @@ func newFastTables(src Sources) map[string]*fastTable {
 			return nil
 		}},
 		{name: relevantNewsName, schema: rs, newestFirst: "published_at", cells: []fastCell{
-			integerColumn(rs[0], userOf), {kind: itemCell}, {kind: itemCell}, textColumn(symbolOf),
-			doubleColumn(rs[4], weightOf), {kind: itemCell}, {kind: itemCell}, {kind: itemCell},
+			integerColumn(rs[0], userOf), itemColumn(rs[1]), itemColumn(rs[2]), textColumn(symbolOf),
+			doubleColumn(rs[4], weightOf), itemColumn(rs[5]), itemColumn(rs[6]), itemColumn(rs[7]),
 		}, rows: func(ctx *sql.Context, session sql.Session, user, limit int64, scratch *answerScratch) error {
 			threshold, err := sessionThreshold(ctx, session)
 			if err != nil {

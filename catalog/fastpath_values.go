@@ -10,11 +10,11 @@ import (
 	"github.com/autonews/autonews/news"
 )
 
-// itemValues are a news item's columns as the wire carries them, by column number, for a
-// query (binary false) or a prepared statement. News items never change and every user's
-// query shows the same ones, so each item is converted once (the DATETIME and text
+// itemValues are a news item's own columns (see itemColumns) as the wire carries them,
+// for a query (binary false) or a prepared statement. News items never change and every
+// user's query shows the same ones, so each item is converted once (the DATETIME and text
 // conversions were most of relevant_news's own cost in the profile) and kept in its memo.
-func (t *fastTable) itemValues(ctx *sql.Context, item *news.Item, binary bool) ([]sqltypes.Value, error) {
+func (t *fastTable) itemValues(ctx *sql.Context, item *news.Item, binary bool) (*[len(itemColumns)]sqltypes.Value, error) {
 	wire, ok := item.Memo.Load().(*itemWire)
 	if !ok {
 		var err error
@@ -24,47 +24,45 @@ func (t *fastTable) itemValues(ctx *sql.Context, item *news.Item, binary bool) (
 		item.Memo.Store(wire) // a concurrent first reader may store its own, equal, values
 	}
 	if binary {
-		return wire.binary[:], nil
+		return &wire.binary, nil
 	}
-	return wire.text[:], nil
+	return &wire.text, nil
 }
 
-// itemWire is a news item's columns by column number: as the column types write them, and
-// the same with each DATETIME already in the binary protocol's form (see binaryDatetime).
-// The values' bytes share one array: the items a query shows are scattered over a working
-// set larger than the processor's cache, and a row then reads its item's bytes from a few
-// neighbouring cache lines rather than from one allocation per value.
+// itemWire is a news item's own columns: with each DATETIME in the binary protocol's form
+// (see binaryDatetime), and as the column types write them. Compact, binary first and the
+// values' bytes in one array: the items a query shows are scattered over more memory than
+// the processor caches, and a row then reads its item from a few neighbouring cache lines
+// (a prepared statement's usual columns, from the first two) rather than from an
+// allocation per value.
 type itemWire struct {
-	text, binary [len(itemColumns)]sqltypes.Value
+	binary, text [len(itemColumns)]sqltypes.Value
 }
 
 func (t *fastTable) itemWireOf(ctx *sql.Context, item *news.Item) (*itemWire, error) {
 	wire := &itemWire{}
 	size := 0
-	for c, get := range itemColumns {
-		if get == nil {
-			continue
-		}
-		v, err := t.schema[c].Type.SQL(ctx, nil, get(item))
+	for k, c := range itemColumns {
+		v, err := t.schema[t.columns[c.name]].Type.SQL(ctx, nil, c.get(item))
 		if err != nil {
 			return nil, err
 		}
-		wire.text[c], wire.binary[c] = v, v
+		wire.text[k], wire.binary[k] = v, v
 		if v.Type() == sqltypes.Datetime {
 			if b, ok := binaryDatetime(v.Raw()); ok {
-				wire.binary[c] = sqltypes.MakeTrusted(sqltypes.VarBinary, b)
+				wire.binary[k] = sqltypes.MakeTrusted(sqltypes.VarBinary, b)
 			}
 		}
-		size += len(wire.text[c].Raw()) + len(wire.binary[c].Raw())
+		size += len(wire.text[k].Raw()) + len(wire.binary[k].Raw())
 	}
 	bytes := make([]byte, 0, size)
-	for c := range wire.text {
-		shared := wire.binary[c].Type() == wire.text[c].Type()
-		wire.text[c], bytes = packValue(wire.text[c], bytes)
+	for k := range wire.text {
+		shared := wire.binary[k].Type() == wire.text[k].Type()
+		wire.binary[k], bytes = packValue(wire.binary[k], bytes)
 		if shared {
-			wire.binary[c] = wire.text[c]
+			wire.text[k] = wire.binary[k]
 		} else {
-			wire.binary[c], bytes = packValue(wire.binary[c], bytes)
+			wire.text[k], bytes = packValue(wire.text[k], bytes)
 		}
 	}
 	return wire, nil
