@@ -64,13 +64,6 @@ func (x *Index) Add(n message.News) bool {
 	return true
 }
 
-func itemBefore(a, b *Item) bool {
-	if !a.PublishedAt.Equal(b.PublishedAt) {
-		return a.PublishedAt.Before(b.PublishedAt)
-	}
-	return a.ID < b.ID
-}
-
 // Symbol returns the items about symbol.
 func (x *Index) Symbol(symbol string) Series {
 	x.mu.RLock()

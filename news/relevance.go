@@ -30,34 +30,7 @@ type RelevantIter struct {
 
 type relevantList struct {
 	holding Holding
-	items   []*Item // ascending; consumed from the end
-	// newestSec and newestNsec are the last item's publication time, kept beside the
-	// list so that choosing the next row compares numbers in the iterator's own memory
-	// instead of following each list's item pointer (itemBefore was most of Next's time
-	// in the query scenario's profile).
-	newestSec  int64
-	newestNsec int32
-}
-
-func newRelevantList(h Holding, items []*Item) relevantList {
-	l := relevantList{holding: h, items: items}
-	l.noteNewest()
-	return l
-}
-
-func (l *relevantList) noteNewest() {
-	if len(l.items) > 0 {
-		at := l.items[len(l.items)-1].PublishedAt
-		l.newestSec, l.newestNsec = at.Unix(), int32(at.Nanosecond())
-	}
-}
-
-// pop removes and returns the list's newest item.
-func (l *relevantList) pop() *Item {
-	item := l.items[len(l.items)-1]
-	l.items = l.items[:len(l.items)-1]
-	l.noteNewest()
-	return item
+	entries []entry // ascending; consumed from the end
 }
 
 // Relevant returns the iterator over holdings at threshold.
@@ -81,9 +54,9 @@ func (x *Index) RelevantInto(it *RelevantIter, holdings []Holding, threshold flo
 		if s == nil {
 			continue
 		}
-		for _, items := range [...][]*Item{s.main, s.tail} {
-			if len(items) > 0 {
-				it.lists = append(it.lists, newRelevantList(h, items))
+		for _, entries := range [...][]entry{s.main, s.tail} {
+			if len(entries) > 0 {
+				it.lists = append(it.lists, relevantList{holding: h, entries: entries})
 			}
 		}
 	}
@@ -101,7 +74,7 @@ func (it *RelevantIter) Reset() {
 func (it *RelevantIter) Next() (Relevant, bool) {
 	best := -1
 	for i := range it.lists {
-		if len(it.lists[i].items) == 0 {
+		if len(it.lists[i].entries) == 0 {
 			continue
 		}
 		if best < 0 || newerRow(&it.lists[i], &it.lists[best]) {
@@ -112,21 +85,17 @@ func (it *RelevantIter) Next() (Relevant, bool) {
 		return Relevant{}, false
 	}
 	l := &it.lists[best]
-	return Relevant{Item: l.pop(), Symbol: l.holding.Symbol, Weight: l.holding.Weight}, true
+	newest := l.entries[len(l.entries)-1]
+	l.entries = l.entries[:len(l.entries)-1]
+	return Relevant{Item: newest.item, Symbol: l.holding.Symbol, Weight: l.holding.Weight}, true
 }
 
-// newerRow reports whether a's next row comes before b's: the newer item, as itemBefore
-// orders them, then the greater symbol.
+// newerRow reports whether a's next row comes before b's: the newer item, then the
+// greater symbol.
 func newerRow(a, b *relevantList) bool {
-	if a.newestSec != b.newestSec {
-		return a.newestSec > b.newestSec
-	}
-	if a.newestNsec != b.newestNsec {
-		return a.newestNsec > b.newestNsec
-	}
-	x, y := a.items[len(a.items)-1], b.items[len(b.items)-1]
-	if x != y {
-		return itemBefore(y, x)
+	x, y := a.entries[len(a.entries)-1], b.entries[len(b.entries)-1]
+	if x.item != y.item {
+		return y.before(x)
 	}
 	return a.holding.Symbol > b.holding.Symbol
 }
