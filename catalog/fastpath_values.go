@@ -30,11 +30,10 @@ func (t *fastTable) itemValues(ctx *sql.Context, item *news.Item, binary bool) (
 }
 
 // itemWire is a news item's own columns: with each DATETIME in the binary protocol's form
-// (see binaryDatetime), and as the column types write them. Compact, binary first and the
-// values' bytes in one array: the items a query shows are scattered over more memory than
-// the processor caches, and a row then reads its item from a few neighbouring cache lines
-// (a prepared statement's usual columns, from the first two) rather than from an
-// allocation per value.
+// (see binaryDatetime), and as the column types write them. It is compact, binary form
+// first, and the values' bytes share one array: the items a query shows are scattered
+// over more memory than the processor caches, and a row then reads its item's values from
+// a few neighbouring cache lines rather than from an allocation per value.
 type itemWire struct {
 	binary, text [len(itemColumns)]sqltypes.Value
 }

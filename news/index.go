@@ -14,11 +14,11 @@ type Item struct {
 	ID          string
 	PublishedAt time.Time
 	// Memo is where a reader keeps what it derives from the item once, for the item's
-	// later readers: the SQL server's fast path keeps the item's values as its protocol
-	// sends them. Items never change, so neither does what is derived from them. It sits
-	// next to PublishedAt, which the relevance iterator has just read: a query's items
-	// are scattered over more memory than the processor caches, and a lookup elsewhere
-	// (it was a map by item) would cost another miss per row. The index never reads it.
+	// later readers: the SQL server's fast path keeps the item's values there as its
+	// protocol sends them. Items never change, so neither does what is derived from them.
+	// A query's items are scattered over more memory than the processor caches: reaching
+	// the memo costs one cache miss, where a map by item cost more. The index never
+	// reads it.
 	Memo     atomic.Value
 	Source   string
 	Headline string
