@@ -155,7 +155,8 @@ func (a *Aggregate) internAll(values *array.String) []uint32 {
 type fold struct {
 	agg   *Aggregate
 	stats ComputeStats
-	rows  uint32 // rows scattered so far; a row's number in the fold
+	rows  uint32      // rows scattered so far; a row's number in the fold
+	spans []batchSpan // where the fold's rows lie in the master dataset, in row order
 
 	scatterers   []*scatterer
 	positionBits uint8

@@ -34,10 +34,13 @@ const idPartitionBits = 10
 // partitionMultiplier spreads position keys over partitions (splitmix64's).
 const partitionMultiplier = 0xBF58476D1CE4E5B9
 
+// idEntry is a row's trade_id hash and its number in the fold; where the row lies in the
+// master dataset follows from the number (see locator). 16 bytes instead of 24 with the
+// location: the scatter writes one per row to memory it has just allocated, and those
+// writes were most of its time in the 50M-trade profile.
 type idEntry struct {
 	hash uint64
-	loc  rowLocation
-	row  uint32 // the row's number in this fold
+	row  uint32
 }
 
 type positionEntry struct {
@@ -218,6 +221,7 @@ func (f *fold) prepareBatch(c *tradeColumns, seg Segment, segID uint32, cut ledg
 	}
 	b := &foldBatch{tradeColumns: c, seg: seg, segID: segID, from: from, to: to, firstFoldRow: f.rows, signs: signs,
 		symbolIDs: f.agg.internAll(c.symbols.values)}
+	f.spans = append(f.spans, batchSpan{firstFoldRow: f.rows, segment: segID, firstRow: uint32(c.firstRow + from)})
 	f.rows += uint32(to - from)
 	return b, nil
 }
@@ -239,7 +243,7 @@ func (f *fold) scatterBatch(sc *scatterer, b *foldBatch) error {
 			hash = 1 // zero marks an empty slot
 		}
 		part := hash >> (64 - idPartitionBits)
-		sc.stagedIDs.add(part, idEntry{hash: hash, loc: rowLocation{segment: b.segID, row: uint32(b.firstRow + i)}, row: row})
+		sc.stagedIDs.add(part, idEntry{hash: hash, row: row})
 
 		if key, ok := packedKey(user, symbol); ok {
 			// Another multiplier than the table's own: the table indexes by the top bits
@@ -251,6 +255,29 @@ func (f *fold) scatterBatch(sc *scatterer, b *foldBatch) error {
 		}
 	}
 	return nil
+}
+
+// batchSpan says where a batch's rows in range lie in the master dataset: the fold's rows
+// from firstFoldRow on are the segment's rows from firstRow on.
+type batchSpan struct {
+	firstFoldRow uint32
+	segment      uint32
+	firstRow     uint32
+}
+
+// locator finds where fold rows lie in the master dataset, for rows asked in ascending
+// order: each partition's deduplication walks the fold's spans once.
+type locator struct {
+	spans []batchSpan // in fold row order
+	at    int
+}
+
+func (l *locator) locate(row uint32) rowLocation {
+	for l.at+1 < len(l.spans) && l.spans[l.at+1].firstFoldRow <= row {
+		l.at++
+	}
+	s := l.spans[l.at]
+	return rowLocation{segment: s.segment, row: s.firstRow + (row - s.firstFoldRow)}
 }
 
 // takePartition hands over partition p of every scatterer, which then forgets it.
@@ -312,9 +339,11 @@ func (f *fold) deduplicate(ctx context.Context) error {
 		if need := ids.n + total; tableSize(need) > len(ids.slots) {
 			ids.resize(need)
 		}
+		rows := locator{spans: f.spans}
 		inRowOrder(lists, func(e *idEntry) uint32 { return e.row }, func(e *idEntry) {
-			if first, seen := ids.insert(e.hash, e.loc); seen {
-				perWorker[w] = append(perWorker[w], candidate{first: first, loc: e.loc, row: e.row})
+			loc := rows.locate(e.row)
+			if first, seen := ids.insert(e.hash, loc); seen {
+				perWorker[w] = append(perWorker[w], candidate{first: first, loc: loc, row: e.row})
 			}
 		})
 	})

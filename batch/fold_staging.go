@@ -12,7 +12,7 @@ type stagedParts[T any] struct {
 	counts []uint8 // entries staged per partition
 }
 
-// stageRows entries of 24 bytes are three cache lines.
+// stageRows entries of 16 or 24 bytes are two or three cache lines.
 const stageRows = 8
 
 func newStagedParts[T any](parts [][]T) *stagedParts[T] {
