@@ -57,21 +57,43 @@ func NewBook() *Book {
 // refused because the position would overflow still sets the price: the price is the
 // market's, whatever the position.
 func (b *Book) Apply(t message.Trade, at LogPosition) error {
-	return b.ApplyMarked(t, MarkOf(t, at))
+	_, err := b.ApplyMarked(t, MarkOf(t, at))
+	return err
 }
 
-// ApplyMarked is Apply for a caller that already holds the trade's price mark.
-func (b *Book) ApplyMarked(t message.Trade, mark PriceMark) error {
-	if !b.Add(t.UserID, t.Symbol, t.SignedQuantity(), mark) {
-		return fmt.Errorf("trade %s at p%d:%d: %w", t.ID, mark.At.Partition, mark.At.Offset, ErrOverflow)
+// ApplyMarked is Apply for a caller that already holds the trade's price mark. It returns
+// the book's number for the trade's symbol (see Symbol).
+func (b *Book) ApplyMarked(t message.Trade, mark PriceMark) (symbol uint32, err error) {
+	symbol = b.Symbol(t.Symbol)
+	if !b.AddNumbered(t.UserID, symbol, t.SignedQuantity(), mark) {
+		return symbol, fmt.Errorf("trade %s at p%d:%d: %w", t.ID, mark.At.Partition, mark.At.Offset, ErrOverflow)
 	}
-	return nil
+	return symbol, nil
 }
 
 // Add is Apply for a trade already reduced to its user, symbol, signed quantity and
 // price mark. It reports false, changing only the price, when the position would overflow.
 func (b *Book) Add(userID int64, symbol string, shares int64, mark PriceMark) bool {
-	id := b.symbolID(symbol)
+	return b.AddNumbered(userID, b.Symbol(symbol), shares, mark)
+}
+
+// Symbol returns the book's number for symbol, numbering it if it is new. Numbers are the
+// book's own: another book numbers its symbols otherwise.
+func (b *Book) Symbol(symbol string) uint32 {
+	id, ok := b.symbolIDs[symbol]
+	if !ok {
+		id = uint32(len(b.names))
+		b.symbolIDs[symbol] = id
+		b.names = append(b.names, symbol)
+	}
+	return id
+}
+
+// SymbolName is the symbol the book numbered id.
+func (b *Book) SymbolName(id uint32) string { return b.names[id] }
+
+// AddNumbered is Add for a symbol the book has numbered.
+func (b *Book) AddNumbered(userID int64, id uint32, shares int64, mark PriceMark) bool {
 	b.marks.Note(id, mark)
 	acct := b.account(userID)
 	p := acct.position(id)
@@ -81,16 +103,6 @@ func (b *Book) Add(userID int64, symbol string, shares int64, mark PriceMark) bo
 		acct.trades++
 	}
 	return ok
-}
-
-func (b *Book) symbolID(symbol string) uint32 {
-	id, ok := b.symbolIDs[symbol]
-	if !ok {
-		id = uint32(len(b.names))
-		b.symbolIDs[symbol] = id
-		b.names = append(b.names, symbol)
-	}
-	return id
 }
 
 func (b *Book) account(userID int64) *account {
@@ -134,7 +146,7 @@ func AddShares(a, b int64) (sum int64, ok bool) {
 // Adjust changes a position without a trade. Only fault-injection hooks use it: every
 // real change goes through Apply.
 func (b *Book) Adjust(userID int64, symbol string, shares int64) {
-	b.account(userID).position(b.symbolID(symbol)).shares += shares
+	b.account(userID).position(b.Symbol(symbol)).shares += shares
 }
 
 // Shares returns the user's position in symbol.

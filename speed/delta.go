@@ -39,10 +39,11 @@ func (d *Delta) accepts(at ledger.LogPosition) bool {
 }
 
 func (d *Delta) apply(t message.Trade, mark ledger.PriceMark) error {
-	if err := d.book.ApplyMarked(t, mark); err != nil {
+	symbol, err := d.book.ApplyMarked(t, mark)
+	if err != nil {
 		return err
 	}
-	d.applied.add(appliedTrade{userID: t.UserID, symbol: t.Symbol, shares: t.SignedQuantity(), mark: mark})
+	d.applied.add(appliedTrade{userID: t.UserID, symbol: symbol, shares: t.SignedQuantity(), mark: mark})
 	return nil
 }
 
@@ -53,8 +54,9 @@ func (d *Delta) seed(base ledger.Cut) *Delta {
 		if next.accepts(a.mark.At) {
 			// A trade that overflows only within this subset of trades stays out; the
 			// next batch run, which sees them all in order, settles the position.
-			if next.book.Add(a.userID, a.symbol, a.shares, a.mark) {
-				next.applied.add(*a)
+			symbol := next.book.Symbol(d.book.SymbolName(a.symbol))
+			if next.book.AddNumbered(a.userID, symbol, a.shares, a.mark) {
+				next.applied.add(appliedTrade{userID: a.userID, symbol: symbol, shares: a.shares, mark: a.mark})
 			}
 		}
 	})
@@ -62,10 +64,12 @@ func (d *Delta) seed(base ledger.Cut) *Delta {
 }
 
 // appliedTrade is what seeding a delta needs of a trade: no trade id (deduplication is
-// done before a delta sees a trade) and the symbol as the book's shared string.
+// done before a delta sees a trade) and the symbol as its book's number. It holds no
+// pointer, so the collector never scans the log: a delta holds millions of trades
+// between cycles, and marking them was most of the collector's work during ingest.
 type appliedTrade struct {
 	userID int64
-	symbol string
+	symbol uint32 // the delta's book's number
 	shares int64
 	mark   ledger.PriceMark
 }
