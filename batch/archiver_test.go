@@ -25,10 +25,9 @@ func TestAFailedArchiveWriteKeepsItsRowsForTheRetry(t *testing.T) {
 	produce := func(from, to int) {
 		t.Helper()
 		for i := from; i < to; i++ {
-			value := []byte("not a trade")
+			value := kafkatest.NotATrade
 			if i != 3 {
-				value = message.EncodeTrade(message.Trade{ID: fmt.Sprintf("t%d", i), UserID: 7, Symbol: "MMM", Side: message.Buy,
-					Quantity: 1, Price: 10, TS: time.Unix(1_700_000_000, 0).UTC()})
+				value = kafkatest.Trade(fmt.Sprintf("t%d", i), 7)
 			}
 			if err := client.ProduceSync(ctx, &kgo.Record{Key: message.TradeKey(7), Value: value}).FirstErr(); err != nil {
 				t.Fatal(err)
@@ -43,9 +42,7 @@ func TestAFailedArchiveWriteKeepsItsRowsForTheRetry(t *testing.T) {
 		t.Fatal(err)
 	}
 	blocker := blockPartitionFolder(t, master)
-	runCtx, stop := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- archiver.Run(runCtx) }() // stopped below
+	stop := runInBackground(ctx, archiver.Run)
 
 	produce(0, 5)
 	if _, err := archiver.FlushThrough(ctx, ledger.Cut{0: 5}); err == nil {
@@ -62,8 +59,7 @@ func TestAFailedArchiveWriteKeepsItsRowsForTheRetry(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	stop()
-	if err := <-done; err != nil {
+	if err := stop(); err != nil {
 		t.Fatal(err)
 	}
 	if archivedTo[0] != 8 {
@@ -83,10 +79,9 @@ func TestAFedArchiverLosesNothingToAFailedWriteAndSkipsWhatItHas(t *testing.T) {
 	defer cancel()
 	records := make([]*kgo.Record, 10)
 	for i := range records {
-		value := []byte("not a trade")
+		value := kafkatest.NotATrade
 		if i != 3 {
-			value = message.EncodeTrade(message.Trade{ID: fmt.Sprintf("t%d", i), UserID: 7, Symbol: "MMM", Side: message.Buy,
-				Quantity: 1, Price: 10, TS: time.Unix(1_700_000_000, 0).UTC()})
+			value = kafkatest.Trade(fmt.Sprintf("t%d", i), 7)
 		}
 		records[i] = &kgo.Record{Topic: message.TradesTopic, Partition: 0, Offset: int64(i), Key: message.TradeKey(7), Value: value}
 	}
@@ -103,9 +98,7 @@ func TestAFedArchiverLosesNothingToAFailedWriteAndSkipsWhatItHas(t *testing.T) {
 		})
 	}
 	blocker := blockPartitionFolder(t, master)
-	runCtx, stop := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- archiver.RunFed(runCtx) }() // stopped below
+	stop := runInBackground(ctx, archiver.RunFed)
 
 	feed(0, 5)
 	if _, err := archiver.FlushThrough(ctx, ledger.Cut{0: 5}); err == nil {
@@ -120,8 +113,7 @@ func TestAFedArchiverLosesNothingToAFailedWriteAndSkipsWhatItHas(t *testing.T) {
 		t.Fatal(err)
 	}
 	feed(6, 10)
-	stop()
-	if err := <-done; err != nil {
+	if err := stop(); err != nil {
 		t.Fatal(err)
 	}
 	if archivedTo[0] != 8 || archiver.Archived()[0] != 10 {
@@ -129,6 +121,18 @@ func TestAFedArchiverLosesNothingToAFailedWriteAndSkipsWhatItHas(t *testing.T) {
 	}
 	if got, want := archivedRows(t, master), "[t0@0 t1@1 t2@2 t4@4 t5@5 t6@6 t7@7 t8@8 t9@9]"; got != want {
 		t.Fatalf("archived rows %s, want %s", got, want)
+	}
+}
+
+// runInBackground runs run on a goroutine of its own until the returned stop, which
+// cancels it and returns what it returned.
+func runInBackground(ctx context.Context, run func(context.Context) error) (stop func() error) {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- run(ctx) }()
+	return func() error {
+		cancel()
+		return <-done
 	}
 }
 

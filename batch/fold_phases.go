@@ -192,7 +192,6 @@ func (f *fold) scatter(ctx context.Context, segs []Segment, cut ledger.Cut, rows
 type foldBatch struct {
 	*tradeColumns
 	seg          Segment
-	segID        uint32
 	from, to     int
 	firstFoldRow uint32
 	symbolIDs    []uint32 // the aggregate's id of each value of the batch's symbol dictionary
@@ -219,7 +218,7 @@ func (f *fold) prepareBatch(c *tradeColumns, seg Segment, segID uint32, cut ledg
 	if err != nil {
 		return nil, err
 	}
-	b := &foldBatch{tradeColumns: c, seg: seg, segID: segID, from: from, to: to, firstFoldRow: f.rows, signs: signs,
+	b := &foldBatch{tradeColumns: c, seg: seg, from: from, to: to, firstFoldRow: f.rows, signs: signs,
 		symbolIDs: f.agg.internAll(c.symbols.values)}
 	f.spans = append(f.spans, batchSpan{firstFoldRow: f.rows, segment: segID, firstRow: uint32(c.firstRow + from)})
 	f.rows += uint32(to - from)

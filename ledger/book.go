@@ -71,12 +71,6 @@ func (b *Book) ApplyMarked(t message.Trade, mark PriceMark) (symbol uint32, err 
 	return symbol, nil
 }
 
-// Add is Apply for a trade already reduced to its user, symbol, signed quantity and
-// price mark. It reports false, changing only the price, when the position would overflow.
-func (b *Book) Add(userID int64, symbol string, shares int64, mark PriceMark) bool {
-	return b.AddNumbered(userID, b.Symbol(symbol), shares, mark)
-}
-
 // Symbol returns the book's number for symbol, numbering it if it is new. Numbers are the
 // book's own: another book numbers its symbols otherwise.
 func (b *Book) Symbol(symbol string) uint32 {
@@ -92,7 +86,9 @@ func (b *Book) Symbol(symbol string) uint32 {
 // SymbolName is the symbol the book numbered id.
 func (b *Book) SymbolName(id uint32) string { return b.names[id] }
 
-// AddNumbered is Add for a symbol the book has numbered.
+// AddNumbered is Apply for a trade already reduced to its user, the book's number for its
+// symbol, its signed quantity and its price mark. It reports false, changing only the
+// price, when the position would overflow.
 func (b *Book) AddNumbered(userID int64, id uint32, shares int64, mark PriceMark) bool {
 	b.marks.Note(id, mark)
 	acct := b.account(userID)

@@ -64,16 +64,6 @@ func (x *Index) Add(n message.News) bool {
 	return true
 }
 
-// Symbol returns the items about symbol.
-func (x *Index) Symbol(symbol string) Series {
-	x.mu.RLock()
-	defer x.mu.RUnlock()
-	if s := x.bySymbol[symbol]; s != nil {
-		return s.view()
-	}
-	return Series{}
-}
-
 // All returns every item.
 func (x *Index) All() Series {
 	x.mu.RLock()

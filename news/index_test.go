@@ -15,6 +15,16 @@ func newsAt(id string, sec int, headline string) message.News {
 	return message.News{ID: id, PublishedAt: time.Unix(int64(sec), 0).UTC(), Headline: headline}
 }
 
+// symbolSeries is the series of symbol's items, as relevance reads it.
+func symbolSeries(x *Index, symbol string) Series {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	if s := x.bySymbol[symbol]; s != nil {
+		return s.view()
+	}
+	return Series{}
+}
+
 func ids(c *Cursor) []string {
 	var out []string
 	for it, ok := c.Next(); ok; it, ok = c.Next() {
@@ -36,13 +46,13 @@ func TestIndexKeepsPublicationOrderWhateverTheArrivalOrder(t *testing.T) {
 			t.Fatalf("item %d reported as a duplicate", sec)
 		}
 		if i == n/2 {
-			early = x.Symbol("MMM")
+			early = symbolSeries(x, "MMM")
 		}
 	}
 	if x.Add(newsAt("N00007", 7, "3M update")) {
 		t.Fatal("a duplicate id was stored twice")
 	}
-	got := ids(x.Symbol("MMM").Oldest())
+	got := ids(symbolSeries(x, "MMM").Oldest())
 	want := make([]string, n)
 	for i := range want {
 		want[i] = fmt.Sprintf("N%05d", i)
@@ -98,7 +108,7 @@ func TestRelevantRowsComeInTheOrderOfAFullSort(t *testing.T) {
 	}
 	var want []row
 	for _, h := range holdings[:3] {
-		c := x.Symbol(h.Symbol).Oldest()
+		c := symbolSeries(x, h.Symbol).Oldest()
 		for item, ok := c.Next(); ok; item, ok = c.Next() {
 			want = append(want, row{item, h.Symbol})
 		}

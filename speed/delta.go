@@ -50,11 +50,20 @@ func (d *Delta) apply(t message.Trade, mark ledger.PriceMark) error {
 // seed builds a delta at base from the trades this delta applied at or beyond base.
 func (d *Delta) seed(base ledger.Cut) *Delta {
 	next := newDelta(base)
+	// The two books number symbols each in their own order: each of this book's numbers is
+	// looked up by name once, not once a trade.
+	var renumber []uint32 // by this book's number: next's number plus one, 0 until looked up
 	d.applied.each(func(a *appliedTrade) {
 		if next.accepts(a.mark.At) {
+			if int(a.symbol) >= len(renumber) {
+				renumber = append(renumber, make([]uint32, int(a.symbol)+1-len(renumber))...)
+			}
+			if renumber[a.symbol] == 0 {
+				renumber[a.symbol] = next.book.Symbol(d.book.SymbolName(a.symbol)) + 1
+			}
+			symbol := renumber[a.symbol] - 1
 			// A trade that overflows only within this subset of trades stays out; the
 			// next batch run, which sees them all in order, settles the position.
-			symbol := next.book.Symbol(d.book.SymbolName(a.symbol))
 			if next.book.AddNumbered(a.userID, symbol, a.shares, a.mark) {
 				next.applied.add(appliedTrade{userID: a.userID, symbol: symbol, shares: a.shares, mark: a.mark})
 			}

@@ -22,10 +22,9 @@ func TestTheTapSeesEveryRecordInLogOrderWithItsDecodedTrade(t *testing.T) {
 	defer cancel()
 	const n = 2*pipelineBatch + 500 // more than one batch per fetch
 	for i := range n {
-		value := []byte("not a trade")
+		value := kafkatest.NotATrade
 		if i%100 != 7 {
-			value = message.EncodeTrade(message.Trade{ID: fmt.Sprintf("t%d", i), UserID: int64(i%50 + 1), Symbol: "MMM", Side: message.Buy,
-				Quantity: 1, Price: 10, TS: time.Unix(1_700_000_000, 0).UTC()})
+			value = kafkatest.Trade(fmt.Sprintf("t%d", i), int64(i%50+1))
 		}
 		client.Produce(ctx, &kgo.Record{Partition: int32(i % 2), Key: message.TradeKey(int64(i%50 + 1)), Value: value}, nil)
 	}

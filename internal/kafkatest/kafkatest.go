@@ -4,9 +4,12 @@ package kafkatest
 
 import (
 	"testing"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/autonews/autonews/message"
 )
 
 // Start returns the seed addresses of a one-broker cluster holding topic with the given
@@ -27,3 +30,13 @@ func Start(t testing.TB, topic string, partitions int32) (seeds []string, produc
 	t.Cleanup(producer.Close)
 	return cluster.ListenAddrs(), producer
 }
+
+// Trade is the message of a valid trade of one MMM share at 10, with the given id and
+// user: what the tests of readers of the trades topic produce.
+func Trade(id string, user int64) []byte {
+	return message.EncodeTrade(message.Trade{ID: id, UserID: user, Symbol: "MMM", Side: message.Buy,
+		Quantity: 1, Price: 10, TS: time.Unix(1_700_000_000, 0).UTC()})
+}
+
+// NotATrade is a message on the trades topic that no trade decodes from.
+var NotATrade = []byte("not a trade")
