@@ -143,7 +143,7 @@ func (f *fold) scatter(ctx context.Context, segs []Segment, cut ledger.Cut, rows
 		defer close(read)
 		for _, seg := range segs {
 			segID := f.agg.segmentID(seg)
-			err := readTradeColumns(gctx, seg.Path, func(c *tradeColumns) error {
+			err := readTradeColumns(gctx, seg.Path, f.agg.hashID, func(c *tradeColumns) error {
 				b, err := f.prepareBatch(c, seg, segID, cut)
 				if err != nil || b == nil {
 					return err
@@ -237,7 +237,7 @@ func (f *fold) scatterBatch(sc *scatterer, b *foldBatch) error {
 		shares := b.signs[b.sides.indices[i]] * b.quantity[i]
 		sc.prices.Note(symbol, ledger.PriceMark{Price: b.price[i], TSMicros: int64(b.ts[i]), At: ledger.LogPosition{Partition: b.seg.Partition, Offset: b.offset[i]}})
 
-		hash := f.agg.hashID(b.tradeID.Value(i))
+		hash := b.idHashes[i]
 		if hash == 0 {
 			hash = 1 // zero marks an empty slot
 		}

@@ -11,6 +11,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet"
+
 	"github.com/autonews/autonews/ledger"
 	"github.com/autonews/autonews/message"
 )
@@ -261,5 +266,43 @@ func TestAFoldRefusesASegmentWhoseOffsetsDoNotAscend(t *testing.T) {
 	_, _, err = Compute(context.Background(), m, 1, ledger.Cut{0: 2})
 	if err == nil || !strings.Contains(err.Error(), "offset order") || !strings.Contains(err.Error(), seg.Path) {
 		t.Fatalf("a segment out of offset order was folded: %v", err)
+	}
+}
+
+func TestAFoldRefusesSegmentsWhoseColumnsBreakTheContract(t *testing.T) {
+	row := `{"partition":0,"offset":0,"trade_id":"a","user_id":1,"symbol":"MMM","side":"BUY","quantity":5,"price":10,"ts":"2026-11-25T14:00:00Z"}`
+	for _, tc := range []struct {
+		name   string
+		change func(fields []arrow.Field) // makes the schema the file is written with
+		rows   string
+		want   string
+	}{
+		{"trade_id missing", func(f []arrow.Field) { f[colTradeID].Nullable = true },
+			`[` + strings.Replace(row, `"a"`, `null`, 1) + `]`, "trade_id, rows 0-0: the column holds nulls"},
+		{"trade_id a number", func(f []arrow.Field) { f[colTradeID].Type = arrow.PrimitiveTypes.Int64 },
+			`[` + strings.Replace(row, `"a"`, `7`, 1) + `]`, "trade_id, rows 0-0: the column holds INT64, want byte arrays"},
+		{"price missing", func(f []arrow.Field) { f[colPrice].Nullable = true },
+			`[` + strings.Replace(row, `"price":10`, `"price":null`, 1) + `]`, "column price is float64 with 1 nulls"},
+		{"user_id text", func(f []arrow.Field) { f[colUserID].Type = arrow.BinaryTypes.String },
+			`[` + strings.Replace(row, `"user_id":1`, `"user_id":"1"`, 1) + `]`, "column user_id is utf8"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := openMaster(t)
+			fields := slices.Clone(tradeSchema.Fields())
+			tc.change(fields)
+			rec, _, err := array.RecordFromJSON(memory.DefaultAllocator, arrow.NewSchema(fields, nil), strings.NewReader(tc.rows))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rec.Release()
+			seg, err := m.writeSegment(message.TradesTopic, 0, 0, 0, parquet.NewWriterProperties(), []arrow.RecordBatch{rec})
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, _, err = Compute(context.Background(), m, 1, ledger.Cut{0: 1})
+			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), seg.Path) {
+				t.Fatalf("got %v, want an error naming %s and saying %q", err, seg.Path, tc.want)
+			}
+		})
 	}
 }
