@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/maphash"
+	"iter"
 	"maps"
 	"slices"
 	"time"
@@ -113,7 +114,7 @@ func (a *Aggregate) advance(ctx context.Context, base *ledger.Snapshot, epoch ui
 			return nil, ComputeStats{}, fmt.Errorf("master dataset covers partition %d only below offset %d, short of the cut at %d", p, covered[p], off)
 		}
 	}
-	f := &fold{agg: a}
+	f := &fold{agg: a, baseNames: base.Columns().SymbolNames}
 	f.stats.Segments = len(todo)
 	if err := f.run(ctx, todo, cut, rows); err != nil {
 		return nil, f.stats, err
@@ -158,16 +159,25 @@ type fold struct {
 	rows  uint32      // rows scattered so far; a row's number in the fold
 	spans []batchSpan // where the fold's rows lie in the master dataset, in row order
 
-	scatterers   []*scatterer
-	positionBits uint8
-	candidates   []candidate
-	duplicate    []uint64 // bit per row: a trade_id folded before
+	scatterers []*scatterer
+	users      userPartitions
+	candidates []candidate
+	duplicate  []uint64 // bit per row: a trade_id folded before
 
 	// prices are last prices by the aggregate's symbol id. Every row counts, redelivered
 	// ones too: they carry their trade's price, and counting every row makes the last
 	// price independent of which copy of a trade, or which scatterer, saw it first.
 	prices ledger.SymbolMarks
-	delta  []position // the fold's non-zero positions, by the aggregate's symbol ids
+
+	// The snapshot's symbols are ranked by name; baseRank and foldRank map the base
+	// snapshot's and the aggregate's symbol ids to their rank among names.
+	baseNames, names   []string
+	baseRank, foldRank []uint32
+
+	// The fold's non-zero positions, by symbol rank: each position partition's sorted,
+	// the partitions in user order; and the few whose keys do not pack, sorted.
+	sorted [][]position
+	wide   []position
 }
 
 // sideSigns maps a batch's side dictionary to the sign each side gives a quantity.
@@ -186,34 +196,59 @@ func sideSigns(values *array.String) ([]int64, error) {
 	return signs, nil
 }
 
+// rankSymbols ranks the base snapshot's symbols and the aggregate's by name.
+func (f *fold) rankSymbols() {
+	names := slices.Concat(f.baseNames, f.agg.names)
+	slices.Sort(names)
+	f.names = slices.Clip(slices.Compact(names))
+	rank := make(map[string]uint32, len(f.names))
+	for i, n := range f.names {
+		rank[n] = uint32(i)
+	}
+	f.baseRank, f.foldRank = make([]uint32, len(f.baseNames)), make([]uint32, len(f.agg.names))
+	for i, n := range f.baseNames {
+		f.baseRank[i] = rank[n]
+	}
+	for i, n := range f.agg.names {
+		f.foldRank[i] = rank[n]
+	}
+}
+
+// sortedDelta yields the fold's positions in snapshot order.
+func (f *fold) sortedDelta() iter.Seq[position] {
+	return func(yield func(position) bool) {
+		wide := f.wide
+		for _, part := range f.sorted {
+			for _, p := range part {
+				for len(wide) > 0 && comparePositions(wide[0], p) < 0 {
+					if !yield(wide[0]) {
+						return
+					}
+					wide = wide[1:]
+				}
+				if !yield(p) {
+					return
+				}
+			}
+		}
+		for _, p := range wide {
+			if !yield(p) {
+				return
+			}
+		}
+	}
+}
+
 // merge adds the fold's positions to base's and returns the snapshot of epoch at cut.
 // Both are sorted, so this is one linear pass.
 func (f *fold) merge(base *ledger.Snapshot, epoch uint64, cut ledger.Cut) (*ledger.Snapshot, error) {
 	baseCols := base.Columns()
-	names := slices.Concat(baseCols.SymbolNames, f.agg.names)
-	slices.Sort(names)
-	names = slices.Clip(slices.Compact(names))
-	rank := make(map[string]uint32, len(names))
-	for i, n := range names {
-		rank[n] = uint32(i)
+	names, baseRank := f.names, f.baseRank
+	delta := 0
+	for _, part := range f.sorted {
+		delta += len(part)
 	}
-	baseRank := make([]uint32, len(baseCols.SymbolNames))
-	for i, n := range baseCols.SymbolNames {
-		baseRank[i] = rank[n]
-	}
-	foldRank := make([]uint32, len(f.agg.names))
-	for i, n := range f.agg.names {
-		foldRank[i] = rank[n]
-	}
-
-	delta := f.delta
-	f.delta = nil
-	for i := range delta {
-		delta[i].symbol = foldRank[delta[i].symbol]
-	}
-	sortPositions(delta)
-
-	n := len(baseCols.Users) + len(delta)
+	n := len(baseCols.Users) + delta + len(f.wide)
 	out := ledger.SnapshotColumns{Users: make([]int64, 0, n), Symbols: make([]uint32, 0, n), Shares: make([]int64, 0, n), SymbolNames: names}
 	emit := func(p position) {
 		if p.shares != 0 {
@@ -223,7 +258,7 @@ func (f *fold) merge(base *ledger.Snapshot, epoch uint64, cut ledger.Cut) (*ledg
 		}
 	}
 	i := 0
-	for _, d := range delta {
+	for d := range f.sortedDelta() {
 		for ; i < len(baseCols.Users); i++ {
 			b := position{user: baseCols.Users[i], symbol: baseRank[baseCols.Symbols[i]], shares: baseCols.Shares[i]}
 			c := comparePositions(b, d)
@@ -255,5 +290,6 @@ func (f *fold) merge(base *ledger.Snapshot, epoch uint64, cut ledger.Cut) (*ledg
 		prices = map[string]ledger.PriceMark{}
 	}
 	f.prices.Each(func(symbol uint32, mark ledger.PriceMark) { ledger.NotePrice(prices, f.agg.names[symbol], mark) })
+	f.sorted, f.wide = nil, nil
 	return ledger.NewSnapshot(epoch, cut, out, prices)
 }

@@ -92,12 +92,6 @@ func packedKey(user int64, symbol uint32) (uint64, bool) {
 	return uint64(user)<<symbolBits | uint64(symbol), true
 }
 
-func newPositionTable(expected int) positionTable {
-	var t positionTable
-	t.resize(expected)
-	return t
-}
-
 func (t *positionTable) resize(expected int) {
 	size := tableSize(expected)
 	old := t.slots
@@ -107,6 +101,31 @@ func (t *positionTable) resize(expected int) {
 			*t.slot(e.key) = e
 		}
 	}
+}
+
+// reset empties the table and sizes it for expected entries, reusing its slots when they
+// are enough.
+func (t *positionTable) reset(expected int) {
+	if tableSize(expected) > len(t.slots) {
+		t.slots = nil
+		t.resize(expected)
+		return
+	}
+	clear(t.slots)
+	t.n = 0
+}
+
+// sortedPositions returns the table's non-zero positions, their symbols mapped through
+// rank, in snapshot order.
+func (t *positionTable) sortedPositions(rank []uint32) []position {
+	positions := make([]position, 0, t.n)
+	t.each(func(user int64, symbol uint32, shares int64) {
+		if shares != 0 {
+			positions = append(positions, position{user: user, symbol: rank[symbol], shares: shares})
+		}
+	})
+	slices.SortFunc(positions, comparePositions)
+	return positions
 }
 
 // slot returns the slot of key, claiming an empty one if needed.
@@ -157,67 +176,9 @@ type position struct {
 	shares int64
 }
 
-// sortPositions orders positions by user then symbol. Keys that fit in 64 bits, as user
-// ids below 2^40 do, are radix-sorted: on ten million positions that takes a tenth of
-// what a comparison sort does.
-func sortPositions(ps []position) {
-	keys := make([]keyedPosition, len(ps))
-	for i, p := range ps {
-		key, packed := packedKey(p.user, p.symbol)
-		if !packed {
-			slices.SortFunc(ps, comparePositions)
-			return
-		}
-		keys[i] = keyedPosition{key: key, shares: p.shares}
-	}
-	keys = radixSort(keys)
-	for i, k := range keys {
-		ps[i] = position{user: int64(k.key >> symbolBits), symbol: uint32(k.key & symbolMask), shares: k.shares}
-	}
-}
-
 func comparePositions(a, b position) int {
 	if c := cmp.Compare(a.user, b.user); c != 0 {
 		return c
 	}
 	return cmp.Compare(a.symbol, b.symbol)
-}
-
-type keyedPosition struct {
-	key    uint64
-	shares int64
-}
-
-// radixSort sorts by key, least significant 16 bits first, skipping digits every key
-// shares. It returns the sorted slice, which is either ks or a buffer of the same length.
-func radixSort(ks []keyedPosition) []keyedPosition {
-	const digitBits = 16
-	var or, and uint64 = 0, ^uint64(0)
-	for _, k := range ks {
-		or |= k.key
-		and &= k.key
-	}
-	buf := make([]keyedPosition, len(ks))
-	var counts [1 << digitBits]int
-	for shift := uint(0); shift < 64; shift += digitBits {
-		if (or>>shift)&(1<<digitBits-1) == (and>>shift)&(1<<digitBits-1) {
-			continue // every key has the same digit here
-		}
-		clear(counts[:])
-		for _, k := range ks {
-			counts[(k.key>>shift)&(1<<digitBits-1)]++
-		}
-		sum := 0
-		for d, c := range counts {
-			counts[d] = sum
-			sum += c
-		}
-		for _, k := range ks {
-			d := (k.key >> shift) & (1<<digitBits - 1)
-			buf[counts[d]] = k
-			counts[d]++
-		}
-		ks, buf = buf, ks
-	}
-	return ks
 }

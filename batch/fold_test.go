@@ -1,6 +1,7 @@
 package batch
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -304,5 +305,76 @@ func TestAFoldRefusesSegmentsWhoseColumnsBreakTheContract(t *testing.T) {
 				t.Fatalf("got %v, want an error naming %s and saying %q", err, seg.Path, tc.want)
 			}
 		})
+	}
+}
+
+func TestUserPartitionsKeepUsersInOrder(t *testing.T) {
+	for _, tc := range []struct {
+		lo, hi int64
+		bits   uint8
+	}{{1, 1, 0}, {1, 40, 3}, {100, 200, 2}, {1, 1 << 40, 10}, {-5, 5, 4}, {1, math.MaxInt64, 12}} {
+		u := newUserPartitions(tc.lo, tc.hi, tc.bits)
+		if u.count() != 1<<tc.bits {
+			t.Fatalf("%+v: %d partitions, want %d", tc, u.count(), 1<<tc.bits)
+		}
+		rng := rand.New(rand.NewPCG(uint64(tc.hi), 3))
+		users := []int64{math.MinInt64, tc.lo - 1, tc.lo, tc.lo + 1, tc.hi - 1, tc.hi, tc.hi + 1, math.MaxInt64}
+		span := uint64(tc.hi - tc.lo)
+		for i := range uint64(4 * u.count()) { // evenly spread, then at random
+			users = append(users, tc.lo+int64(span/uint64(4*u.count())*i))
+		}
+		for range 1000 {
+			users = append(users, tc.lo+rng.Int64N(max(1, tc.hi-tc.lo+1)))
+		}
+		slices.Sort(users)
+		used := map[uint64]bool{}
+		for i, user := range users {
+			p := u.of(user)
+			if p >= uint64(u.count()) || i > 0 && p < u.of(users[i-1]) {
+				t.Fatalf("%+v: user %d in partition %d, after user %d in %d", tc, user, p, users[i-1], u.of(users[i-1]))
+			}
+			if user >= tc.lo && user <= tc.hi {
+				used[p] = true
+			}
+		}
+		// Users in range spread over at least half the partitions.
+		if span >= uint64(u.count()) && len(used) < u.count()/2 {
+			t.Fatalf("%+v: users in range use %d of %d partitions", tc, len(used), u.count())
+		}
+	}
+}
+
+func TestAFoldOverSegmentsWithoutStatisticsIsTheSame(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	h := history{master: openMaster(t), end: ledger.Cut{}}
+	for first, users := range map[int64][2]int64{0: {100, 200}, 100: {1, 300}} {
+		var rows []ArchivedTrade
+		for off := first; off < first+100; off++ {
+			rows = append(rows, archived(fmt.Sprint("T", off), users[0]+rng.Int64N(users[1]-users[0]), "MMM", message.Buy, rng.Int64N(9)+1, 0, off))
+		}
+		b := array.NewRecordBuilder(memory.DefaultAllocator, tradeSchema)
+		for _, r := range rows {
+			appendTrade(b, r)
+		}
+		rec := b.NewRecordBatch()
+		// The second segment has no statistics and users on both sides of the first's.
+		props := parquet.NewWriterProperties(parquet.WithStats(first == 0))
+		if _, err := h.master.writeSegment(message.TradesTopic, 0, first, first+99, props, []arrow.RecordBatch{rec}); err != nil {
+			t.Fatal(err)
+		}
+		rec.Release()
+		b.Release()
+		h.trades = append(h.trades, rows...)
+	}
+	slices.SortFunc(h.trades, func(a, b ArchivedTrade) int { return cmp.Compare(a.At.Offset, b.At.Offset) })
+	h.end[0] = 200
+	for _, perPartition := range []int{1, 8, 1 << 16} {
+		agg := NewAggregate(h.master)
+		agg.positionPartitionRows = perPartition
+		snap, _, err := agg.Advance(context.Background(), ledger.EmptySnapshot(), 1, h.end)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.sameAsBook(t, snap, h.book(t, h.end))
 	}
 }
