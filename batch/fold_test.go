@@ -37,6 +37,12 @@ func writeHistory(t *testing.T, rng *rand.Rand, n, partitions, segmentRows int) 
 
 func writeHistoryOfUsers(t *testing.T, rng *rand.Rand, n, partitions, segmentRows int, user func() int64) history {
 	t.Helper()
+	return writeHistoryWith(t, rng, n, partitions, segmentRows, user, tradeWriterProperties())
+}
+
+// writeHistoryWith writes a history whose segments have the given Parquet properties.
+func writeHistoryWith(t *testing.T, rng *rand.Rand, n, partitions, segmentRows int, user func() int64, props *parquet.WriterProperties) history {
+	t.Helper()
 	h := history{master: openMaster(t), end: ledger.Cut{}}
 	symbols := []string{"MMM", "KO", "BRK.B", "A", "GOOGL", "T"}
 	var issued []message.Trade
@@ -60,7 +66,7 @@ func writeHistoryOfUsers(t *testing.T, rng *rand.Rand, n, partitions, segmentRow
 		}
 		for first := 0; first < len(rows); first += segmentRows {
 			seg := rows[first:min(first+segmentRows, len(rows))]
-			if _, err := h.master.WriteTrades(int32(p), int64(first), int64(first+len(seg)-1), seg); err != nil {
+			if _, err := h.master.writeSegment(message.TradesTopic, int32(p), int64(first), int64(first+len(seg)-1), props, []arrow.RecordBatch{tradeRecord(seg)}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -352,18 +358,12 @@ func TestAFoldOverSegmentsWithoutStatisticsIsTheSame(t *testing.T) {
 		for off := first; off < first+100; off++ {
 			rows = append(rows, archived(fmt.Sprint("T", off), users[0]+rng.Int64N(users[1]-users[0]), "MMM", message.Buy, rng.Int64N(9)+1, 0, off))
 		}
-		b := array.NewRecordBuilder(memory.DefaultAllocator, tradeSchema)
-		for _, r := range rows {
-			appendTrade(b, r)
-		}
-		rec := b.NewRecordBatch()
+		rec := tradeRecord(rows)
 		// The second segment has no statistics and users on both sides of the first's.
 		props := parquet.NewWriterProperties(parquet.WithStats(first == 0))
 		if _, err := h.master.writeSegment(message.TradesTopic, 0, first, first+99, props, []arrow.RecordBatch{rec}); err != nil {
 			t.Fatal(err)
 		}
-		rec.Release()
-		b.Release()
 		h.trades = append(h.trades, rows...)
 	}
 	slices.SortFunc(h.trades, func(a, b ArchivedTrade) int { return cmp.Compare(a.At.Offset, b.At.Offset) })
@@ -376,5 +376,31 @@ func TestAFoldOverSegmentsWithoutStatisticsIsTheSame(t *testing.T) {
 			t.Fatal(err)
 		}
 		h.sameAsBook(t, snap, h.book(t, h.end))
+	}
+}
+
+func tradeRecord(rows []ArchivedTrade) arrow.RecordBatch {
+	b := array.NewRecordBuilder(memory.DefaultAllocator, tradeSchema)
+	defer b.Release()
+	for _, r := range rows {
+		appendTrade(b, r)
+	}
+	return b.NewRecordBatch()
+}
+
+func TestAFoldReadsTradeIDsAcrossPagesAndRowGroups(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	// Pages of a few dozen ids and row groups of 700 rows: every batch the fold reads
+	// spans pages, and some span row groups; a tenth of the trades are redelivered.
+	props := parquet.NewWriterProperties(parquet.WithDataPageSize(256), parquet.WithMaxRowGroupLength(700),
+		parquet.WithDictionaryDefault(false), parquet.WithDictionaryFor("symbol", true), parquet.WithDictionaryFor("side", true))
+	h := writeHistoryWith(t, rng, 6000, 2, 2500, func() int64 { return rng.Int64N(200) + 1 }, props)
+	snap, stats, err := Compute(context.Background(), h.master, 1, h.end)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.sameAsBook(t, snap, h.book(t, h.end))
+	if stats.Duplicates != countDuplicates(h.trades) || stats.Duplicates == 0 {
+		t.Fatalf("%d duplicates found, want %d", stats.Duplicates, countDuplicates(h.trades))
 	}
 }

@@ -156,15 +156,16 @@ func (r *idHashReader) read(out []uint64) error {
 			continue
 		}
 		want := min(len(out)-filled, len(r.values))
-		levels, values, err := r.column.ReadBatch(int64(want), r.values[:want], r.levels[:want], nil)
+		levels, values, err := r.column.ReadBatchInPage(int64(want), r.values[:want], r.levels[:want], nil)
 		if err != nil {
 			return err
 		}
 		if int(levels) != values {
 			return fmt.Errorf("the column holds nulls")
 		}
+		// The values alias the page (ReadBatch would clone each), and so does each
+		// string, only for the call: no hash keeps its input.
 		for i, id := range r.values[:values] {
-			// The string aliases the page only for the call: no hash keeps its input.
 			out[filled+i] = r.hash(unsafe.String(unsafe.SliceData(id), len(id)))
 		}
 		filled += values
