@@ -176,7 +176,7 @@ type fold struct {
 
 	// The fold's non-zero positions, by symbol rank: each position partition's sorted,
 	// the partitions in user order; and the few whose keys do not pack, sorted.
-	sorted [][]position
+	sorted [][]keyedPosition
 	wide   []position
 }
 
@@ -219,7 +219,8 @@ func (f *fold) sortedDelta() iter.Seq[position] {
 	return func(yield func(position) bool) {
 		wide := f.wide
 		for _, part := range f.sorted {
-			for _, p := range part {
+			for _, k := range part {
+				p := k.position()
 				for len(wide) > 0 && comparePositions(wide[0], p) < 0 {
 					if !yield(wide[0]) {
 						return

@@ -468,7 +468,8 @@ func (f *fold) sum(ctx context.Context) error {
 	// A table per worker, cleared between partitions: a new one per partition cost
 	// half a gigabyte of fresh memory for 50M trades.
 	tables := make([]positionTable, workers)
-	f.sorted = make([][]position, f.users.count())
+	f.sorted = make([][]keyedPosition, f.users.count())
+	sortBuffers := make([][]keyedPosition, workers)
 	// Duplicates are rare; without any, the bitmap is not read (one cache miss a row).
 	anyDuplicate := f.stats.Duplicates > 0
 	_, err := forEachPartition(ctx, f.users.count(), func(w, p int) {
@@ -490,7 +491,7 @@ func (f *fold) sum(ctx context.Context) error {
 			t.applied++
 			t.net += e.shares
 		})
-		f.sorted[p] = table.sortedPositions(f.foldRank)
+		f.sorted[p] = table.sortedPositions(f.foldRank, &sortBuffers[w])
 	})
 	if err != nil {
 		return err

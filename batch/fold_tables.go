@@ -3,7 +3,6 @@ package batch
 import (
 	"cmp"
 	"math/bits"
-	"slices"
 )
 
 // The fold's hash tables use open addressing with linear probing over flat slices: a
@@ -115,16 +114,20 @@ func (t *positionTable) reset(expected int) {
 	t.n = 0
 }
 
-// sortedPositions returns the table's non-zero positions, their symbols mapped through
-// rank, in snapshot order.
-func (t *positionTable) sortedPositions(rank []uint32) []position {
-	positions := make([]position, 0, t.n)
-	t.each(func(user int64, symbol uint32, shares int64) {
-		if shares != 0 {
-			positions = append(positions, position{user: user, symbol: rank[symbol], shares: shares})
+// sortedPositions returns the table's non-zero positions keyed by user and symbol rank,
+// in snapshot order, sorted by radix through buf, a buffer the caller reuses. Sorted by a
+// comparison of positions instead, the 9.87M positions of 50M trades took 2.2 s of CPU.
+func (t *positionTable) sortedPositions(rank []uint32, buf *[]keyedPosition) []keyedPosition {
+	positions := make([]keyedPosition, 0, t.n)
+	for _, e := range t.slots {
+		if e.key != 0 && e.shares != 0 {
+			positions = append(positions, keyedPosition{key: e.key&^symbolMask | uint64(rank[e.key&symbolMask]), shares: e.shares})
 		}
-	})
-	slices.SortFunc(positions, comparePositions)
+	}
+	if cap(*buf) < len(positions) {
+		*buf = make([]keyedPosition, len(positions))
+	}
+	radixSort(positions, (*buf)[:len(positions)])
 	return positions
 }
 
@@ -143,15 +146,6 @@ func (t *positionTable) slot(key uint64) *positionSlot {
 			e.key = key
 			t.n++
 			return e
-		}
-	}
-}
-
-// each calls fn with every position summed so far, in no particular order.
-func (t *positionTable) each(fn func(user int64, symbol uint32, shares int64)) {
-	for _, e := range t.slots {
-		if e.key != 0 {
-			fn(int64(e.key>>symbolBits), uint32(e.key&symbolMask), e.shares)
 		}
 	}
 }
@@ -181,4 +175,49 @@ func comparePositions(a, b position) int {
 		return c
 	}
 	return cmp.Compare(a.symbol, b.symbol)
+}
+
+// keyedPosition is a position whose user and symbol pack into one key (see packedKey).
+type keyedPosition struct {
+	key    uint64
+	shares int64
+}
+
+func (k keyedPosition) position() position {
+	return position{user: int64(k.key >> symbolBits), symbol: uint32(k.key & symbolMask), shares: k.shares}
+}
+
+// radixSort sorts ks by key, a byte at a time from the least significant, skipping the
+// bytes every key shares; buf is scratch space as long as ks.
+func radixSort(ks, buf []keyedPosition) {
+	var or, and uint64 = 0, ^uint64(0)
+	for _, k := range ks {
+		or |= k.key
+		and &= k.key
+	}
+	from, to := ks, buf
+	var counts [256]int
+	for shift := uint(0); shift < 64; shift += 8 {
+		if (or>>shift)&0xff == (and>>shift)&0xff {
+			continue // every key has the same byte here
+		}
+		clear(counts[:])
+		for _, k := range from {
+			counts[(k.key>>shift)&0xff]++
+		}
+		sum := 0
+		for d, c := range counts {
+			counts[d] = sum
+			sum += c
+		}
+		for _, k := range from {
+			d := (k.key >> shift) & 0xff
+			to[counts[d]] = k
+			counts[d]++
+		}
+		from, to = to, from
+	}
+	if len(ks) > 0 && &from[0] != &ks[0] {
+		copy(ks, from)
+	}
 }
