@@ -31,7 +31,10 @@ type Aggregate struct {
 	ids    []idSet             // by the hash's top idPartitionBits
 	// positionPartitionRows sizes the fold's position partitions; tests make them small.
 	positionPartitionRows int
-	collided              map[string]struct{} // trade_ids whose hash an earlier, different trade_id holds
+	// scatterWorkers is how many goroutines scatter rows; 0 is one per core. Tests try
+	// several.
+	scatterWorkers int
+	collided       map[string]struct{} // trade_ids whose hash an earlier, different trade_id holds
 
 	segments   []Segment // the segments rows were read from; rowLocation.segment indexes it
 	segmentIDs map[string]uint32

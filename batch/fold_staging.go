@@ -16,8 +16,13 @@ type stagedParts[T any] struct {
 const stageRows = 8
 
 func newStagedParts[T any](parts [][]T) *stagedParts[T] {
-	return &stagedParts[T]{parts: parts, staged: make([]T, len(parts)*stageRows), counts: make([]uint8, len(parts))}
+	n := len(parts) + 1 // and the discard partition
+	return &stagedParts[T]{parts: parts, staged: make([]T, n*stageRows), counts: make([]uint8, n)}
 }
+
+// discard is the number of a partition whose entries are dropped: a scatterer adds the
+// rows of partitions it does not own there rather than branch on every row.
+func (s *stagedParts[T]) discard() uint64 { return uint64(len(s.parts)) }
 
 func (s *stagedParts[T]) add(part uint64, e T) {
 	n := s.counts[part]
@@ -27,15 +32,17 @@ func (s *stagedParts[T]) add(part uint64, e T) {
 		s.counts[part] = n + 1
 		return
 	}
-	s.parts[part] = append(s.parts[part], s.staged[base:base+stageRows]...)
 	s.counts[part] = 0
+	if part < uint64(len(s.parts)) {
+		s.parts[part] = append(s.parts[part], s.staged[base:base+stageRows]...)
+	}
 }
 
 // flush moves every staged entry to its partition and returns the partitions.
 func (s *stagedParts[T]) flush() [][]T {
-	for part, n := range s.counts {
+	for part := range s.parts {
 		base := part * stageRows
-		s.parts[part] = append(s.parts[part], s.staged[base:base+int(n)]...)
+		s.parts[part] = append(s.parts[part], s.staged[base:base+int(s.counts[part])]...)
 		s.counts[part] = 0
 	}
 	return s.parts

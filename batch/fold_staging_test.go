@@ -7,14 +7,19 @@ import (
 )
 
 // Staging changes only when entries reach their partitions: each partition ends with
-// its entries in the order they were added, whatever their number.
+// its entries in the order they were added, whatever their number, and the discarded
+// ones reach none.
 func TestStagedPartitionsHoldWhatDirectAppendsWould(t *testing.T) {
 	for _, n := range []int{0, 1, stageRows - 1, stageRows, stageRows + 1, 1000} {
 		rng := rand.New(rand.NewPCG(uint64(n), 1))
 		want := make([][]int, 5)
 		staged := newStagedParts(make([][]int, 5))
 		for i := range n {
-			part := rng.IntN(len(want))
+			part := rng.IntN(len(want) + 1)
+			if part == len(want) {
+				staged.add(staged.discard(), i)
+				continue
+			}
 			want[part] = append(want[part], i)
 			staged.add(uint64(part), i)
 		}

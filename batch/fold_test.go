@@ -423,3 +423,30 @@ func TestRadixSortOrdersKeysWhateverBytesTheyShare(t *testing.T) {
 		}
 	}
 }
+
+func TestAFoldIsTheSameWhateverItsScatterersAndPartitions(t *testing.T) {
+	rng := rand.New(rand.NewPCG(15, 16))
+	user := func() int64 {
+		if rng.IntN(20) == 0 {
+			return 1<<50 + rng.Int64N(3) // does not pack into a 64-bit key
+		}
+		return rng.Int64N(60) + 1
+	}
+	h := writeHistoryOfUsers(t, rng, 4000, 3, 500, user)
+	// One scatterer does everything; two split ids from positions; more share each
+	// side's partitions, some owning none when there are fewer partitions than they.
+	for workers := 1; workers <= 5; workers++ {
+		for _, perPartition := range []int{1, 64, 1 << 20} {
+			agg := NewAggregate(h.master)
+			agg.scatterWorkers, agg.positionPartitionRows = workers, perPartition
+			snap, stats, err := agg.Advance(context.Background(), ledger.EmptySnapshot(), 1, h.end)
+			if err != nil {
+				t.Fatal(err)
+			}
+			h.sameAsBook(t, snap, h.book(t, h.end))
+			if stats.Duplicates != countDuplicates(h.trades) {
+				t.Fatalf("%d scatterers, %d rows a partition: %d duplicates, want %d", workers, perPartition, stats.Duplicates, countDuplicates(h.trades))
+			}
+		}
+	}
+}
