@@ -285,13 +285,15 @@ func TestAFoldRefusesSegmentsWhoseColumnsBreakTheContract(t *testing.T) {
 		want   string
 	}{
 		{"trade_id missing", func(f []arrow.Field) { f[colTradeID].Nullable = true },
-			`[` + strings.Replace(row, `"a"`, `null`, 1) + `]`, "trade_id, rows 0-0: the column holds nulls"},
+			`[` + strings.Replace(row, `"a"`, `null`, 1) + `]`, "rows 0-0: column trade_id: the column holds nulls"},
 		{"trade_id a number", func(f []arrow.Field) { f[colTradeID].Type = arrow.PrimitiveTypes.Int64 },
-			`[` + strings.Replace(row, `"a"`, `7`, 1) + `]`, "trade_id, rows 0-0: the column holds INT64, want byte arrays"},
+			`[` + strings.Replace(row, `"a"`, `7`, 1) + `]`, "rows 0-0: column trade_id: the column holds INT64 values, want byte arrays"},
 		{"price missing", func(f []arrow.Field) { f[colPrice].Nullable = true },
-			`[` + strings.Replace(row, `"price":10`, `"price":null`, 1) + `]`, "column price is float64 with 1 nulls"},
+			`[` + strings.Replace(row, `"price":10`, `"price":null`, 1) + `]`, "rows 0-0: column price: the column holds nulls"},
 		{"user_id text", func(f []arrow.Field) { f[colUserID].Type = arrow.BinaryTypes.String },
-			`[` + strings.Replace(row, `"user_id":1`, `"user_id":"1"`, 1) + `]`, "column user_id is utf8"},
+			`[` + strings.Replace(row, `"user_id":1`, `"user_id":"1"`, 1) + `]`, "rows 0-0: column user_id: the column holds BYTE_ARRAY values, want int64"},
+		{"ts in milliseconds", func(f []arrow.Field) { f[colTS].Type = &arrow.TimestampType{Unit: arrow.Millisecond, TimeZone: "UTC"} },
+			`[` + row + `]`, "timeUnit=milliseconds, is_from_converted_type=false, force_set_converted_type=false), want a timestamp in microseconds"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			m := openMaster(t)
