@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kgo"
+
 	"github.com/autonews/autonews/ledger"
 	"github.com/autonews/autonews/message"
 )
@@ -63,4 +65,36 @@ func BenchmarkSnapshotLoad(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(snap.Len()), "rows")
+}
+
+// BenchmarkArchiveTrades feeds decoded trades to the trades archiver and writes them as
+// one segment, as the server does with what the speed layer fetched.
+func BenchmarkArchiveTrades(b *testing.B) {
+	const n = 200_000
+	rng := rand.New(rand.NewPCG(3, 4))
+	records := make([]*kgo.Record, n)
+	trades := make([]message.Trade, n)
+	for i := range records {
+		trades[i] = message.Trade{ID: fmt.Sprintf("T-%09d", i), UserID: rng.Int64N(100_000) + 1, Symbol: fmt.Sprintf("S%d", rng.IntN(500)),
+			Side: message.Side(rng.IntN(2)), Quantity: rng.Int64N(1000) + 1, Price: float64(rng.IntN(100_000)) / 100, TS: time.Unix(1_700_000_000+int64(i), 0).UTC()}
+		records[i] = &kgo.Record{Topic: message.TradesTopic, Partition: 0, Offset: int64(i)}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		master, err := OpenMaster(filepath.Join(b.TempDir(), "master"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		archiver, err := NewArchiver(master, TradeCodec, ArchiverConfig{Partitions: []int32{0}, FlushInterval: time.Hour, MaxSegmentRows: 2 * n})
+		if err != nil {
+			b.Fatal(err)
+		}
+		for from := 0; from < n; from += 1000 {
+			archiver.FeedTrades(records[from:from+1000], func(i int) (message.Trade, bool) { return trades[from+i], true })
+		}
+		if err := archiver.flush(func(*pendingSegment) bool { return true }); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed())/float64(b.N*n), "ns/trade")
 }

@@ -100,6 +100,12 @@ func tradeWriterProperties() *parquet.WriterProperties {
 		parquet.WithEncodingFor("user_id", parquet.Encodings.DeltaBinaryPacked),
 		parquet.WithEncodingFor("quantity", parquet.Encodings.DeltaBinaryPacked),
 		parquet.WithMaxRowGroupLength(1<<20),
+		// Only user_id's statistics are read (the batch job partitions users by range);
+		// the others' cost the writer a comparison or a hash a value.
+		parquet.WithStatsFor("partition", false),
+		parquet.WithStatsFor("trade_id", false),
+		parquet.WithStatsFor("symbol", false),
+		parquet.WithStatsFor("side", false),
 	)
 }
 
@@ -145,13 +151,18 @@ func (m *Master) writeSegment(topic string, partition int32, first, last int64, 
 // writeParquet writes record batches of one schema as a Parquet file that appears
 // atomically.
 func writeParquet(path string, recs []arrow.RecordBatch, props *parquet.WriterProperties) error {
+	encoded := make([]arrow.RecordBatch, len(recs))
+	for i, rec := range recs {
+		encoded[i] = withDictionaries(rec, props)
+		defer encoded[i].Release()
+	}
 	return writeFileAtomic(path, func(f *os.File) error {
 		// The writer closes an io.Closer it is given; hide Close so the file can be fsynced.
-		w, err := pqarrow.NewFileWriter(recs[0].Schema(), struct{ io.Writer }{f}, props, pqarrow.DefaultWriterProps())
+		w, err := pqarrow.NewFileWriter(encoded[0].Schema(), struct{ io.Writer }{f}, props, pqarrow.DefaultWriterProps())
 		if err != nil {
 			return err
 		}
-		for _, rec := range recs {
+		for _, rec := range encoded {
 			if err := w.Write(rec); err != nil {
 				w.Close()
 				return err
