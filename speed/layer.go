@@ -167,9 +167,16 @@ func (l *Layer) applyDecoded(records []*kgo.Record, trades []DecodedTrade) {
 	var rejections []Rejection
 	newPrices := map[string]ledger.PriceMark{}
 	stamps := map[int32]time.Time{}
+	hashes := make([]uint64, len(trades))
+	for i, d := range trades {
+		if d.Err == nil {
+			hashes[i] = l.window.hash(d.Trade.ID)
+		}
+	}
+	l.window.touch(hashes)
 	for i, r := range records {
 		stamps[r.Partition] = r.Timestamp
-		if reason := l.applyRecordLocked(r, trades[i], newPrices); reason != "" {
+		if reason := l.applyRecordLocked(r, trades[i], hashes[i], newPrices); reason != "" {
 			rejections = append(rejections, Rejection{Topic: r.Topic, Partition: r.Partition, Offset: r.Offset,
 				ReceivedAt: time.Now().UTC(), Reason: reason, Payload: r.Value})
 		}
@@ -229,7 +236,7 @@ func decodeTrades(records []*kgo.Record) []DecodedTrade {
 
 // applyRecordLocked applies one record to every delta that accepts it, notes the price it
 // sets for the active delta in newPrices, and returns the reason if it is rejected.
-func (l *Layer) applyRecordLocked(r *kgo.Record, d DecodedTrade, newPrices map[string]ledger.PriceMark) (rejectReason string) {
+func (l *Layer) applyRecordLocked(r *kgo.Record, d DecodedTrade, idHash uint64, newPrices map[string]ledger.PriceMark) (rejectReason string) {
 	l.consumed.Add(1)
 	at := ledger.LogPosition{Partition: r.Partition, Offset: r.Offset}
 	if r.Offset < l.applied[r.Partition] {
@@ -246,7 +253,7 @@ func (l *Layer) applyRecordLocked(r *kgo.Record, d DecodedTrade, newPrices map[s
 	if l.active.accepts(at) {
 		ledger.NotePrice(newPrices, t.Symbol, mark)
 	}
-	if !l.window.firstSighting(t.ID) {
+	if !l.window.firstSightingOf(idHash) {
 		l.duplicates.Add(1)
 		return ""
 	}
