@@ -207,16 +207,6 @@ func (o ownedParts) index(part uint64) (uint64, bool) {
 	return i, i < o.n
 }
 
-// staged returns part's place in the range, or n, the discard partition of staged parts
-// of the range, when part is not in it.
-func (o ownedParts) staged(part uint64) uint64 {
-	i := part - o.first
-	if i >= o.n {
-		i = o.n
-	}
-	return i
-}
-
 // scatter reads the segments and appends every row in range to partitions. Goroutines it
 // owns overlap Parquet decoding and scattering: the reader decodes batches, gives each
 // its symbol ids (it alone touches the symbol table) and the fold row numbers of its rows
@@ -362,7 +352,11 @@ func (f *fold) scatterBatch(sc *scatterer, b *foldBatch) error {
 				hash = 1 // zero marks an empty slot
 			}
 			row := b.firstFoldRow + uint32(i-b.from)
-			sc.stagedIDs.add(sc.ids.staged(hash>>(64-idPartitionBits)), idEntry{hash: hash, row: row})
+			part, owned := sc.ids.index(hash >> (64 - idPartitionBits))
+			if !owned {
+				part = sc.stagedIDs.discard()
+			}
+			sc.stagedIDs.add(part, idEntry{hash: hash, row: row})
 		}
 	}
 	if sc.n == 0 { // not a scatterer of positions
@@ -377,7 +371,11 @@ func (f *fold) scatterBatch(sc *scatterer, b *foldBatch) error {
 		symbol := b.symbolIDs[b.symbols.indices[i]]
 		shares := b.signs[b.sides.indices[i]] * b.quantity[i]
 		if key, ok := packedKey(user, symbol); ok {
-			sc.stagedPositions.add(sc.positions.staged(f.users.of(user)), positionEntry{key: key, shares: shares, row: row})
+			part, owned := sc.positions.index(f.users.of(user))
+			if !owned {
+				part = sc.stagedPositions.discard()
+			}
+			sc.stagedPositions.add(part, positionEntry{key: key, shares: shares, row: row})
 		} else if sc.nth == 0 {
 			sc.wide = append(sc.wide, wideEntry{user: user, symbol: symbol, shares: shares, row: row})
 		}

@@ -113,8 +113,9 @@ const pipelineBatch = 8192
 // decodedBatch is a run of fetched records and their trades, on its way from the
 // consumer to the applier.
 type decodedBatch struct {
-	records []*kgo.Record
-	trades  []DecodedTrade
+	records  []*kgo.Record
+	trades   []DecodedTrade
+	idHashes []uint64 // the dedup window's hash of each valid trade's id
 }
 
 // Run consumes trades from the snapshot's cut until ctx ends. Decoding and applying are a
@@ -133,14 +134,14 @@ func (l *Layer) Run(ctx context.Context) error {
 	go func() { // the applier; Run waits for it, and it ends once batches is closed
 		defer close(applierDone)
 		for b := range batches {
-			l.applyDecoded(b.records, b.trades)
+			l.applyDecoded(b)
 		}
 	}()
 	err := consume.Run(ctx, consume.Config{Topic: message.TradesTopic, Start: start, ClientOpts: l.cfg.ClientOpts,
 		PollTimeout: time.Second, OnDataLoss: l.cfg.OnDataLoss, Logger: l.cfg.Logger}, func(fetches kgo.Fetches) {
 		for records := fetches.Records(); len(records) > 0; {
 			n := min(len(records), pipelineBatch)
-			b := decodedBatch{records: records[:n], trades: decodeTrades(records[:n])}
+			b := l.decode(records[:n])
 			batches <- b
 			if l.cfg.Tap != nil {
 				l.cfg.Tap(b.records, b.trades) // while the applier applies the batch
@@ -155,28 +156,21 @@ func (l *Layer) Run(ctx context.Context) error {
 
 // apply decodes and applies a fetch on the caller's goroutine.
 func (l *Layer) apply(fetches kgo.Fetches) {
-	records := fetches.Records()
-	l.applyDecoded(records, decodeTrades(records))
+	l.applyDecoded(l.decode(fetches.Records()))
 }
 
-func (l *Layer) applyDecoded(records []*kgo.Record, trades []DecodedTrade) {
-	if len(records) == 0 {
+func (l *Layer) applyDecoded(b decodedBatch) {
+	if len(b.records) == 0 {
 		return
 	}
 	l.mu.Lock()
 	var rejections []Rejection
 	newPrices := map[string]ledger.PriceMark{}
 	stamps := map[int32]time.Time{}
-	hashes := make([]uint64, len(trades))
-	for i, d := range trades {
-		if d.Err == nil {
-			hashes[i] = l.window.hash(d.Trade.ID)
-		}
-	}
-	l.window.touch(hashes)
-	for i, r := range records {
+	l.window.touch(b.idHashes)
+	for i, r := range b.records {
 		stamps[r.Partition] = r.Timestamp
-		if reason := l.applyRecordLocked(r, trades[i], hashes[i], newPrices); reason != "" {
+		if reason := l.applyRecordLocked(r, b.trades[i], b.idHashes[i], newPrices); reason != "" {
 			rejections = append(rejections, Rejection{Topic: r.Topic, Partition: r.Partition, Offset: r.Offset,
 				ReceivedAt: time.Now().UTC(), Reason: reason, Payload: r.Value})
 		}
@@ -205,15 +199,20 @@ type DecodedTrade struct {
 	Err   error
 }
 
-// decodeTrades decodes a fetch's records outside the layer's lock, on every core when the
-// fetch is large: decoding was a third of the apply path in BenchmarkApply's profile, and
-// readers wait for the lock meanwhile.
-func decodeTrades(records []*kgo.Record) []DecodedTrade {
-	out := make([]DecodedTrade, len(records))
+// decode decodes a fetch's records, and hashes their ids for the dedup window, outside
+// the layer's lock, on every core when the fetch is large: decoding was a third of the
+// apply path in BenchmarkApply's profile, and readers wait for the lock meanwhile. The
+// window's hash depends only on its seed, which never changes.
+func (l *Layer) decode(records []*kgo.Record) decodedBatch {
+	out := decodedBatch{records: records, trades: make([]DecodedTrade, len(records)), idHashes: make([]uint64, len(records))}
 	decode := func(from, to int) {
 		for i := from; i < to; i++ {
 			// The records outlive their trades: the ids need no copy.
-			out[i].Trade, out[i].Err = message.DecodeTradeInPlace(records[i].Key, records[i].Value)
+			d := &out.trades[i]
+			d.Trade, d.Err = message.DecodeTradeInPlace(records[i].Key, records[i].Value)
+			if d.Err == nil {
+				out.idHashes[i] = l.window.hash(d.Trade.ID)
+			}
 		}
 	}
 	workers := runtime.GOMAXPROCS(0)
