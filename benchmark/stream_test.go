@@ -49,3 +49,22 @@ func TestPackedRecordsAreTheRecords(t *testing.T) {
 		}
 	}
 }
+
+// The catch-up rate is what was left at the producer's last acknowledgement over the
+// time it took; there is none when nothing was left.
+func TestCatchUpIsTheRateOfWhatWasLeft(t *testing.T) {
+	for _, c := range []struct {
+		name                string
+		total, appliedAtAck int64
+		acked, elapsed      float64
+		want                string
+	}{
+		{"half left", 1000, 500, 1, 2, " (the last 500, left when the producer was done, at 500 trades/s)"},
+		{"nothing left", 1000, 1000, 1, 1, ""},
+		{"applied as acknowledged", 1000, 999, 1, 1, ""},
+	} {
+		if got := catchUp(c.total, c.appliedAtAck, c.acked, c.elapsed); got != c.want {
+			t.Errorf("%s: %q, want %q", c.name, got, c.want)
+		}
+	}
+}
