@@ -16,6 +16,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet"
+	"github.com/apache/arrow-go/v18/parquet/file"
 
 	"github.com/autonews/autonews/ledger"
 	"github.com/autonews/autonews/message"
@@ -405,6 +406,52 @@ func TestAFoldReadsTradeIDsAcrossPagesAndRowGroups(t *testing.T) {
 	if stats.Duplicates != countDuplicates(h.trades) || stats.Duplicates == 0 {
 		t.Fatalf("%d duplicates found, want %d", stats.Duplicates, countDuplicates(h.trades))
 	}
+}
+
+func TestAFoldReadsPricesAndQuantitiesWhoseDictionariesFilledUp(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	// A dictionary page of 256 bytes holds 32 of the history's 1,000 prices and 100
+	// quantities: the writer falls back to plain and delta pages within each column chunk.
+	props := parquet.NewWriterProperties(append(tradeWriterOptions(),
+		parquet.WithDictionaryPageSizeLimit(256), parquet.WithDataPageSize(512), parquet.WithBatchSize(64), parquet.WithMaxRowGroupLength(900))...)
+	h := writeHistoryWith(t, rng, 6000, 2, 2500, func() int64 { return rng.Int64N(200) + 1 }, props)
+	segs, err := h.master.Segments(message.TradesTopic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, col := range []int{colPrice, colQuantity} {
+		if encodings := dataPageEncodings(t, segs[0].Path, col); !encodings[parquet.Encodings.RLEDict] || !encodings[parquet.Encodings.Plain] {
+			t.Fatalf("column %d has data pages in %v: want dictionary pages, then plain ones", col, encodings)
+		}
+	}
+	snap, _, err := Compute(context.Background(), h.master, 1, h.end)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.sameAsBook(t, snap, h.book(t, h.end))
+}
+
+// dataPageEncodings returns the encodings of the data pages of column col in the first
+// row group of a segment.
+func dataPageEncodings(t *testing.T, path string, col int) map[parquet.Encoding]bool {
+	t.Helper()
+	pf, err := file.OpenParquetFile(path, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pf.Close()
+	chunk, err := pf.MetaData().RowGroup(0).ColumnChunk(col)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const dictionaryPage = 2 // the Parquet format's DICTIONARY_PAGE
+	encodings := map[parquet.Encoding]bool{}
+	for _, s := range chunk.EncodingStats() {
+		if s.PageType != dictionaryPage {
+			encodings[s.Encoding] = true
+		}
+	}
+	return encodings
 }
 
 func TestRadixSortOrdersKeysWhateverBytesTheyShare(t *testing.T) {
