@@ -122,6 +122,39 @@ func TestDuplicatesRedeliveriesAndRejections(t *testing.T) {
 	}
 }
 
+// A batch may hold runs of several partitions, one after another and back: each run
+// starts from what the partition's earlier runs applied.
+func TestABatchOfInterleavedPartitionsAppliesEachOffsetOnce(t *testing.T) {
+	l := New(Config{Partitions: []int32{0, 1}}, ledger.EmptySnapshot())
+	stamped := func(r *kgo.Record, second int) *kgo.Record {
+		r.Timestamp = time.Unix(int64(second), 0)
+		return r
+	}
+	records := []*kgo.Record{
+		stamped(record(0, 0, "T1", 1, "BUY", 10), 1),
+		stamped(record(1, 0, "T2", 2, "BUY", 20), 2),
+		stamped(record(0, 1, "T3", 1, "BUY", 30), 3),
+		stamped(record(1, 1, "T1", 1, "BUY", 10), 4), // T1 again, from another partition
+		stamped(record(0, 1, "T3", 1, "BUY", 30), 5), // offset 1 of partition 0 again
+	}
+	l.applyDecoded(l.decode(records))
+	if _, _, u := shares(l, 1); u != 40 {
+		t.Fatalf("user 1 holds %d, want 40", u)
+	}
+	if _, _, u := shares(l, 2); u != 20 {
+		t.Fatalf("user 2 holds %d, want 20", u)
+	}
+	if st := l.Stats(); st.Consumed != 5 || st.Applied != 3 || st.Duplicates != 1 {
+		t.Fatalf("stats %+v", st)
+	}
+	if !l.Applied().Equal(ledger.Cut{0: 2, 1: 2}) {
+		t.Fatalf("applied %s", l.Applied())
+	}
+	if stamps := l.LastApplied(); !stamps[0].Equal(time.Unix(5, 0)) || !stamps[1].Equal(time.Unix(4, 0)) {
+		t.Fatalf("last applied %v", stamps)
+	}
+}
+
 func TestDedupWindowForgetsTheOldest(t *testing.T) {
 	w := newDedupWindow(2)
 	for _, step := range []struct {
