@@ -31,7 +31,9 @@ type Book struct {
 	symbolIDs map[string]uint32
 	names     []string // by symbol number
 	marks     SymbolMarks
-	accounts  map[int64]*account
+	accounts  accountTable
+	// touched keeps what TouchAccounts read, so that its reads are not optimized away.
+	touched uint64
 }
 
 type account struct {
@@ -49,7 +51,7 @@ type position struct {
 
 // NewBook returns an empty book.
 func NewBook() *Book {
-	return &Book{symbolIDs: make(map[string]uint32), accounts: make(map[int64]*account)}
+	return &Book{symbolIDs: make(map[string]uint32)}
 }
 
 // Apply is the reducer: it adds the trade's signed quantity to the user's position and
@@ -101,14 +103,18 @@ func (b *Book) AddNumbered(userID int64, id uint32, shares int64, mark PriceMark
 	return ok
 }
 
-func (b *Book) account(userID int64) *account {
-	acct := b.accounts[userID]
-	if acct == nil {
-		acct = &account{}
-		acct.positions = acct.inline[:0]
-		b.accounts[userID] = acct
-	}
+func (b *Book) account(userID int64) *account { return b.accounts.getOrAdd(userID) }
+
+func newAccount() *account {
+	acct := &account{}
+	acct.positions = acct.inline[:0]
 	return acct
+}
+
+// TouchAccounts reads ahead the accounts of users, whose trades are about to be applied:
+// their cache misses then overlap (see accountTable.touch).
+func (b *Book) TouchAccounts(users []int64) {
+	b.touched += b.accounts.touch(users)
 }
 
 // position returns the account's position in symbol, adding it at zero shares.
@@ -148,7 +154,7 @@ func (b *Book) Adjust(userID int64, symbol string, shares int64) {
 // Shares returns the user's position in symbol.
 func (b *Book) Shares(userID int64, symbol string) int64 {
 	id, ok := b.symbolIDs[symbol]
-	acct := b.accounts[userID]
+	acct := b.accounts.get(userID)
 	if !ok || acct == nil {
 		return 0
 	}
@@ -160,9 +166,7 @@ func (b *Book) Shares(userID int64, symbol string) int64 {
 
 // EachAccount calls fn with every user that has an account and the trades applied to it.
 func (b *Book) EachAccount(fn func(userID int64, trades int)) {
-	for u, acct := range b.accounts {
-		fn(u, acct.trades)
-	}
+	b.accounts.each(func(u int64, acct *account) { fn(u, acct.trades) })
 }
 
 // Price returns the last price of symbol this book has seen.
@@ -187,12 +191,12 @@ func (b *Book) Holdings(lo, hi int64) []Holding {
 	if lo == hi {
 		return b.appendUser(out, lo)
 	}
-	users := make([]int64, 0, len(b.accounts))
-	for u := range b.accounts {
+	var users []int64
+	b.accounts.each(func(u int64, _ *account) {
 		if u >= lo && u <= hi {
 			users = append(users, u)
 		}
-	}
+	})
 	slices.Sort(users)
 	for _, u := range users {
 		out = b.appendUser(out, u)
@@ -201,7 +205,7 @@ func (b *Book) Holdings(lo, hi int64) []Holding {
 }
 
 func (b *Book) appendUser(out []Holding, user int64) []Holding {
-	acct := b.accounts[user]
+	acct := b.accounts.get(user)
 	if acct == nil {
 		return out
 	}

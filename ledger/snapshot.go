@@ -34,14 +34,14 @@ func (b *Book) Freeze(epoch uint64, cut Cut) *Snapshot {
 	// Number the held symbols by name, so that snapshot symbol ids order like names.
 	held := make([]bool, len(b.names))
 	rows := 0
-	for _, acct := range b.accounts {
+	b.accounts.each(func(_ int64, acct *account) {
 		for _, p := range acct.positions {
 			if p.shares != 0 {
 				rows++
 				held[p.symbol] = true
 			}
 		}
-	}
+	})
 	var names []string
 	for id, name := range b.names {
 		if held[id] {
@@ -53,10 +53,8 @@ func (b *Book) Freeze(epoch uint64, cut Cut) *Snapshot {
 	for i, n := range names {
 		snapshotID[b.symbolIDs[n]] = uint32(i)
 	}
-	users := make([]int64, 0, len(b.accounts))
-	for u := range b.accounts {
-		users = append(users, u)
-	}
+	users := make([]int64, 0, b.accounts.len())
+	b.accounts.each(func(u int64, _ *account) { users = append(users, u) })
 	slices.Sort(users)
 	s := &Snapshot{
 		Epoch: epoch, Cut: cut.Clone(), symbolNames: names, prices: b.Prices(),
@@ -64,7 +62,7 @@ func (b *Book) Freeze(epoch uint64, cut Cut) *Snapshot {
 	}
 	for _, u := range users {
 		start := len(s.users)
-		for _, p := range b.accounts[u].positions {
+		for _, p := range b.accounts.get(u).positions {
 			if p.shares != 0 {
 				s.users = append(s.users, u)
 				s.symbols = append(s.symbols, snapshotID[p.symbol])
@@ -73,7 +71,7 @@ func (b *Book) Freeze(epoch uint64, cut Cut) *Snapshot {
 		}
 		sortRowsBySymbol(s.symbols[start:], s.shares[start:])
 	}
-	b.accounts, b.names, b.marks, b.symbolIDs = nil, nil, SymbolMarks{}, nil
+	b.accounts, b.names, b.marks, b.symbolIDs = accountTable{}, nil, SymbolMarks{}, nil
 	return s
 }
 

@@ -78,6 +78,8 @@ type Layer struct {
 	applied ledger.Cut // next offset to apply, per partition
 	window  *dedupWindow
 	tracker *consume.Progress // applied, as published to waiters
+	// touchUsers is the applier's buffer of the users whose accounts it reads ahead.
+	touchUsers []int64
 
 	consumed, appliedCount, rejected, duplicates atomic.Int64
 }
@@ -167,8 +169,12 @@ func (l *Layer) applyDecoded(b decodedBatch) {
 	var rejections []Rejection
 	newPrices := map[string]ledger.PriceMark{}
 	stamps := map[int32]time.Time{}
-	l.window.touch(b.idHashes)
 	for i, r := range b.records {
+		if i%touchAhead == 0 {
+			next := min(i+touchAhead, len(b.records))
+			l.window.touch(b.idHashes[i:next])
+			l.touchAccounts(b.trades[i:next])
+		}
 		stamps[r.Partition] = r.Timestamp
 		if reason := l.applyRecordLocked(r, b.trades[i], b.idHashes[i], newPrices); reason != "" {
 			rejections = append(rejections, Rejection{Topic: r.Topic, Partition: r.Partition, Offset: r.Offset,
@@ -190,6 +196,24 @@ func (l *Layer) applyDecoded(b decodedBatch) {
 		}
 	}
 	l.tracker.Publish(applied, stamps)
+}
+
+// touchAhead is how many trades' window slots and accounts are read ahead at a time:
+// enough for their cache misses to overlap, few enough for what they read to stay in
+// cache until applied (BenchmarkApply: 1.13–1.23M trades/s with 32 to 128, 1.04–1.07M
+// with 1,024).
+const touchAhead = 64
+
+// touchAccounts reads ahead the active delta's accounts of the trades' users.
+func (l *Layer) touchAccounts(trades []DecodedTrade) {
+	users := l.touchUsers[:0]
+	for i := range trades {
+		if trades[i].Err == nil {
+			users = append(users, trades[i].Trade.UserID)
+		}
+	}
+	l.active.book.TouchAccounts(users)
+	l.touchUsers = users
 }
 
 // DecodedTrade is a record decoded before the layer takes its lock: the trade, or why the
