@@ -449,9 +449,7 @@ func (f *fold) deduplicate(ctx context.Context) error {
 	_, err := forEachPartition(ctx, 1<<idPartitionBits, func(w, p int) {
 		entries := takePartition(f.scatterers, func(sc *scatterer) (ownedParts, [][]idEntry) { return sc.ids, sc.idParts }, p)
 		ids := &f.agg.ids[p]
-		if need := ids.n + len(entries); tableSize(need) > len(ids.slots) {
-			ids.resize(need)
-		}
+		ids.reserve(len(entries))
 		rows := locator{spans: f.spans}
 		for _, e := range entries {
 			loc := rows.locate(e.row)
