@@ -116,16 +116,19 @@ func produceAll(ctx context.Context, client *kgo.Client, n int, record func(i in
 	var mu sync.Mutex
 	var firstErr error
 	ends := map[string]ledger.Cut{message.TradesTopic: {}, message.NewsTopic: {}}
+	// One promise for every record: a closure made in the loop was one more allocation a
+	// record, on the two cores the product measured shares.
+	promise := func(r *kgo.Record, err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if err != nil && firstErr == nil {
+			firstErr = err
+			return
+		}
+		ends[r.Topic][r.Partition] = max(ends[r.Topic][r.Partition], r.Offset+1)
+	}
 	for i := range n {
-		client.Produce(ctx, record(i), func(r *kgo.Record, err error) {
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil && firstErr == nil {
-				firstErr = err
-				return
-			}
-			ends[r.Topic][r.Partition] = max(ends[r.Topic][r.Partition], r.Offset+1)
-		})
+		client.Produce(ctx, record(i), promise)
 	}
 	if err := client.Flush(ctx); err != nil {
 		return nil, err
