@@ -57,10 +57,12 @@ func newTradePages(pf *file.Reader, hash func(string) uint64) (*tradePages, erro
 	if ts := pf.MetaData().Schema.Column(colTS).LogicalType(); !isMicroseconds(ts) {
 		return nil, fmt.Errorf("column ts is %s, want a timestamp in microseconds", ts)
 	}
-	p := &tradePages{hash: hash, ids: make([]parquet.ByteArray, readBatchRows)}
+	// The scratch is as long as a batch can be: a small segment needs less.
+	scratch := int(min(readBatchRows, pf.NumRows()))
+	p := &tradePages{hash: hash, ids: make([]parquet.ByteArray, scratch)}
 	for col, pages := range map[int]*columnPages{colOffset: &p.offset, colUserID: &p.userID, colQuantity: &p.quantity,
 		colTS: &p.ts, colPrice: &p.price, colTradeID: &p.tradeID} {
-		*pages = columnPages{file: pf, col: col, levels: make([]int16, readBatchRows)}
+		*pages = columnPages{file: pf, col: col, levels: make([]int16, scratch)}
 	}
 	return p, nil
 }
