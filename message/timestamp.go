@@ -20,13 +20,15 @@ func parseUTCTimestamp(s string) (time.Time, bool) {
 		s[13] != ':' || s[16] != ':' || s[len(s)-1] != 'Z' {
 		return time.Time{}, false
 	}
-	year, ok1 := decimal(s[0:4])
-	month, ok2 := decimal(s[5:7])
-	day, ok3 := decimal(s[8:10])
-	hour, ok4 := decimal(s[11:13])
-	minute, ok5 := decimal(s[14:16])
-	second, ok6 := decimal(s[17:19])
-	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6) || month < 1 || month > 12 || day < 1 ||
+	century, ok1 := twoDigits(s, 0)
+	decade, ok2 := twoDigits(s, 2)
+	month, ok3 := twoDigits(s, 5)
+	day, ok4 := twoDigits(s, 8)
+	hour, ok5 := twoDigits(s, 11)
+	minute, ok6 := twoDigits(s, 14)
+	second, ok7 := twoDigits(s, 17)
+	year := century*100 + decade
+	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6 && ok7) || month < 1 || month > 12 || day < 1 ||
 		day > daysIn(time.Month(month), year) || hour > 23 || minute > 59 || second > 59 {
 		return time.Time{}, false
 	}
@@ -40,10 +42,7 @@ func parseUTCTimestamp(s string) (time.Time, bool) {
 		if !ok {
 			return time.Time{}, false
 		}
-		for range 9 - len(digits) {
-			n *= 10
-		}
-		nanos = n
+		nanos = n * nanosPerDigit[len(digits)]
 	}
 	// time.Date normalizes and looks up zones; the fields are already checked, so count
 	// the seconds directly.
@@ -72,6 +71,15 @@ func daysSinceEpoch(year, month, day int) int64 {
 	dayOfYear := (153*m+2)/5 + int64(day) - 1
 	dayOfEra := yearOfEra*365 + yearOfEra/4 - yearOfEra/100 + dayOfYear
 	return era*146097 + dayOfEra - 719468
+}
+
+// nanosPerDigit[n] is what the last of n fraction digits counts in nanoseconds.
+var nanosPerDigit = [...]int{1: 1e8, 1e7, 1e6, 1e5, 1e4, 1e3, 1e2, 1e1, 1e0}
+
+// twoDigits reads the two ASCII digits at s[i:i+2]. A byte below '0' wraps above 9.
+func twoDigits(s string, i int) (int, bool) {
+	tens, ones := s[i]-'0', s[i+1]-'0'
+	return int(tens)*10 + int(ones), tens <= 9 && ones <= 9
 }
 
 // decimal reads a string of ASCII digits.

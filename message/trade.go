@@ -110,10 +110,21 @@ func decodeTrade(key, value []byte, idInPlace bool) (Trade, error) {
 	return decodeTradeFields(key, value)
 }
 
-// keyMatches reports whether the message key is the user id in decimal.
+// keyMatches reports whether the message key is the user id in decimal: digits without
+// a leading zero, whose value (below 10^19, which fits in 64 bits) is the id.
 func keyMatches(key []byte, userID int64) bool {
-	var buf [20]byte
-	return key != nil && string(key) == string(strconv.AppendInt(buf[:0], userID, 10))
+	if len(key) == 0 || len(key) > 19 || key[0] == '0' {
+		return false
+	}
+	var n uint64
+	for _, c := range key {
+		digit := c - '0' // a byte below '0' wraps above 9
+		if digit > 9 {
+			return false
+		}
+		n = n*10 + uint64(digit)
+	}
+	return userID > 0 && n == uint64(userID)
 }
 
 // decodeTradeFields is the general path of DecodeTrade: a JSON decoder into raw fields,

@@ -1,10 +1,12 @@
 package message
 
 import (
+	"bytes"
 	"encoding/binary"
 	"math/bits"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 	"unsafe"
 )
@@ -20,99 +22,177 @@ import (
 //
 // With idInPlace the trade's ID shares value's memory.
 func scanTrade(value []byte, idInPlace bool) (Trade, bool) {
-	var t Trade
 	s := tradeScanner{b: value}
+	if t, ok := s.compactContractFields(idInPlace); ok {
+		return t, s.otherFields()
+	}
+	var t Trade
+	s = tradeScanner{b: value}
 	s.space()
-	if !s.consume('{') {
+	return t, s.consume('{') && s.members(&t, 0, idInPlace)
+}
+
+// allTradeFields has a bit set for each of the contract's fields (numbered as in
+// tradeFields), stringTradeFields for those whose values are strings.
+const (
+	allTradeFields    = 1<<len(tradeFields) - 1
+	stringTradeFields = 1<<0 | 1<<2 | 1<<3 | 1<<6 // trade_id, symbol, side, ts
+)
+
+// compactContractFields reads the form producers write, which a field at a time would
+// read at about twice the cost (the ingest profile): no whitespace, and the contract's
+// fields first, in the contract's order. It stops after the last one, ts.
+func (s *tradeScanner) compactContractFields(idInPlace bool) (t Trade, ok bool) {
+	if !s.literal(`{"trade_id":"`) {
 		return t, false
 	}
-	const all = 1<<7 - 1
-	seen := 0
+	if t.ID, ok = s.tradeID(idInPlace); !ok || !s.literal(`,"user_id":`) {
+		return t, false
+	}
+	if t.UserID, ok = s.positiveInteger(); !ok || !s.literal(`,"symbol":"`) {
+		return t, false
+	}
+	if t.Symbol, ok = s.symbol(); !ok || !s.literal(`,"side":"`) {
+		return t, false
+	}
+	if t.Side, ok = s.side(); !ok || !s.literal(`,"quantity":`) {
+		return t, false
+	}
+	if t.Quantity, ok = s.quantity(); !ok || !s.literal(`,"price":`) {
+		return t, false
+	}
+	if t.Price, ok = s.price(); !ok || !s.literal(`,"ts":"`) {
+		return t, false
+	}
+	t.TS, ok = s.timestamp()
+	return t, ok
+}
+
+// otherFields reads the rest of an object whose contract fields were all read: fields
+// the contract does not have, and the end.
+func (s *tradeScanner) otherFields() bool {
+	s.space()
+	if s.consume('}') {
+		s.space()
+		return s.i == len(s.b)
+	}
+	return s.consume(',') && s.members(nil, allTradeFields, false)
+}
+
+// members reads an object's members from the first after '{' or ',' to the end into t;
+// seen has the bits of the contract fields read before. The object must end the input,
+// holding every contract field once.
+func (s *tradeScanner) members(t *Trade, seen int, idInPlace bool) bool {
 	for {
 		s.space()
 		field, ok := s.key(bits.OnesCount(uint(seen)))
 		if !ok {
-			return t, false
+			return false
 		}
 		s.space()
 		if field < 0 {
 			if !s.skipScalar() {
-				return t, false // an object, an array or escapes: the general path knows
+				return false // an object, an array or escapes: the general path knows
 			}
 		} else if seen&(1<<field) != 0 {
-			return t, false // repeated: the general path knows what to do
-		}
-		if field >= 0 {
+			return false // repeated: the general path knows what to do
+		} else {
 			seen |= 1 << field
-		}
-		switch field {
-		case 0:
-			id, ok := s.plainString()
-			if !ok || checkTradeID(unsafeString(id)) != nil {
-				return t, false
+			if !s.contractValue(t, field, idInPlace) {
+				return false
 			}
-			if idInPlace {
-				t.ID = unsafeString(id)
-			} else {
-				t.ID = string(id)
-			}
-		case 1:
-			if t.UserID, ok = s.positiveInteger(); !ok {
-				return t, false
-			}
-		case 2:
-			sym, ok := s.plainString()
-			if !ok || !IsSymbol(unsafeString(sym)) {
-				return t, false
-			}
-			t.Symbol = internSymbol(sym)
-		case 3:
-			side, ok := s.plainString()
-			switch {
-			case !ok:
-				return t, false
-			case string(side) == "BUY":
-				t.Side = Buy
-			case string(side) == "SELL":
-				t.Side = Sell
-			default:
-				return t, false
-			}
-		case 4:
-			if t.Quantity, ok = s.positiveInteger(); !ok || t.Quantity > MaxQuantity {
-				return t, false
-			}
-		case 5:
-			num, ok := s.number()
-			if !ok {
-				return t, false
-			}
-			p, err := parsePrice(num)
-			if err != nil || !(p > 0) { // a nil error means a finite number
-				return t, false
-			}
-			t.Price = p
-		case 6:
-			ts, ok := s.plainString()
-			if !ok {
-				return t, false
-			}
-			parsed, err := parseTimestamp(unsafeString(ts))
-			if err != nil {
-				return t, false
-			}
-			t.TS = parsed
 		}
 		s.space()
 		if s.consume('}') {
 			break
 		}
 		if !s.consume(',') {
-			return t, false
+			return false
 		}
 	}
 	s.space()
-	return t, seen == all && s.i == len(s.b)
+	return seen == allTradeFields && s.i == len(s.b)
+}
+
+// contractValue reads the value of the contract's field number field into t.
+func (s *tradeScanner) contractValue(t *Trade, field int, idInPlace bool) (ok bool) {
+	if stringTradeFields&(1<<field) != 0 && !s.consume('"') {
+		return false
+	}
+	switch field {
+	case 0:
+		t.ID, ok = s.tradeID(idInPlace)
+	case 1:
+		t.UserID, ok = s.positiveInteger()
+	case 2:
+		t.Symbol, ok = s.symbol()
+	case 3:
+		t.Side, ok = s.side()
+	case 4:
+		t.Quantity, ok = s.quantity()
+	case 5:
+		t.Price, ok = s.price()
+	case 6:
+		t.TS, ok = s.timestamp()
+	}
+	return ok
+}
+
+// The values of the contract's fields; the readers of strings start after the opening
+// quote.
+
+func (s *tradeScanner) tradeID(inPlace bool) (string, bool) {
+	id, ok := s.stringBody()
+	// The string has no control characters below 0x7f (stringBody), the one checkTradeID
+	// would find without decoding runes.
+	if !ok || len(id) == 0 || len(id) > MaxTradeIDLen || bytes.IndexByte(id, 0x7f) >= 0 {
+		return "", false
+	}
+	if inPlace {
+		return unsafeString(id), true
+	}
+	return string(id), true
+}
+
+func (s *tradeScanner) symbol() (string, bool) {
+	sym, ok := s.stringBody()
+	if !ok || !IsSymbol(unsafeString(sym)) {
+		return "", false
+	}
+	return internSymbol(sym), true
+}
+
+func (s *tradeScanner) side() (Side, bool) {
+	switch {
+	case s.literal(`BUY"`):
+		return Buy, true
+	case s.literal(`SELL"`):
+		return Sell, true
+	}
+	return 0, false
+}
+
+func (s *tradeScanner) quantity() (int64, bool) {
+	q, ok := s.positiveInteger()
+	return q, ok && q <= MaxQuantity
+}
+
+func (s *tradeScanner) price() (float64, bool) {
+	num, ok := s.number()
+	if !ok {
+		return 0, false
+	}
+	p, err := parsePrice(num)
+	return p, err == nil && p > 0 // a nil error means a finite number
+}
+
+func (s *tradeScanner) timestamp() (time.Time, bool) {
+	ts, ok := s.stringBody()
+	if !ok {
+		return time.Time{}, false
+	}
+	parsed, err := parseTimestamp(unsafeString(ts))
+	return parsed, err == nil
 }
 
 var tradeFields = [...]string{"trade_id", "user_id", "symbol", "side", "quantity", "price", "ts"}
@@ -129,11 +209,13 @@ var tradeKeys = func() (keys [len(tradeFields)]string) {
 // the contract does not have. next is the field that comes next in the contract's order:
 // written that way, compactly, as producers do, it is matched in one comparison.
 func (s *tradeScanner) key(next int) (field int, ok bool) {
-	if next < len(tradeKeys) && strings.HasPrefix(unsafeString(s.b[s.i:]), tradeKeys[next]) {
-		s.i += len(tradeKeys[next])
+	if next < len(tradeKeys) && s.literal(tradeKeys[next]) {
 		return next, true
 	}
-	name, ok := s.plainString()
+	if !s.consume('"') {
+		return 0, false
+	}
+	name, ok := s.stringBody()
 	if !ok {
 		return 0, false
 	}
@@ -174,19 +256,14 @@ func (s *tradeScanner) skipScalar() bool {
 	}
 	switch c := s.b[s.i]; {
 	case c == '"':
-		_, ok := s.plainString()
+		s.i++
+		_, ok := s.stringBody()
 		return ok
 	case c == '-' || c >= '0' && c <= '9':
 		_, ok := s.number()
 		return ok
 	}
-	for _, literal := range [...]string{"true", "false", "null"} {
-		if strings.HasPrefix(unsafeString(s.b[s.i:]), literal) {
-			s.i += len(literal)
-			return true
-		}
-	}
-	return false
+	return s.literal("true") || s.literal("false") || s.literal("null")
 }
 
 // unsafeString views b as a string for a call that does not keep it.
@@ -221,14 +298,11 @@ func (s *tradeScanner) consume(c byte) bool {
 	return false
 }
 
-// plainString reads a JSON string without escapes or control characters and returns its
-// bytes, which alias the message. It checks eight bytes at a time until a word holds a
-// quote, a backslash or a control character, then goes byte by byte: producers add long
-// references to trades.
-func (s *tradeScanner) plainString() ([]byte, bool) {
-	if !s.consume('"') {
-		return nil, false
-	}
+// stringBody reads the rest of a JSON string, after its opening quote, without escapes
+// or control characters and returns its bytes, which alias the message. It checks eight
+// bytes at a time until a word holds a quote, a backslash or a control character, then
+// goes byte by byte: producers add long references to trades.
+func (s *tradeScanner) stringBody() ([]byte, bool) {
 	end := s.i
 	for end+8 <= len(s.b) && !hasQuoteBackslashOrControl(binary.LittleEndian.Uint64(s.b[end:])) {
 		end += 8
@@ -244,6 +318,15 @@ func (s *tradeScanner) plainString() ([]byte, bool) {
 		}
 	}
 	return nil, false
+}
+
+// literal consumes text if the input goes on with it.
+func (s *tradeScanner) literal(text string) bool {
+	if strings.HasPrefix(unsafeString(s.b[s.i:]), text) {
+		s.i += len(text)
+		return true
+	}
+	return false
 }
 
 // hasQuoteBackslashOrControl reports whether any byte of w is '"', '\\' or below 0x20.

@@ -2,6 +2,7 @@ package message
 
 import (
 	"errors"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -146,14 +147,46 @@ func TestTheScannerSkipsUnknownScalarFields(t *testing.T) {
 		{`"ſide":"SELL"`, false},  // ſide folds to side there too
 		{`"n":01`, false},         // not JSON
 		{`"n":tru`, false},        // "
+		{`"user_id":43`, false},   // repeated: the general path decides
 	} {
-		value := strings.Replace(goodTrade, "{", "{"+c.extra+",", 1)
-		scanned, ok := scanTrade([]byte(value), false)
-		if ok != c.scanned {
-			t.Errorf("%s: scanned %v, want %v", c.extra, ok, c.scanned)
+		// Before the contract's fields, and after them (the compact form producers
+		// write, read by its own path).
+		for _, value := range []string{
+			strings.Replace(goodTrade, "{", "{"+c.extra+",", 1),
+			goodTrade[:len(goodTrade)-1] + "," + c.extra + "}",
+		} {
+			scanned, ok := scanTrade([]byte(value), false)
+			if ok != c.scanned {
+				t.Errorf("%s: scanned %v, want %v", value, ok, c.scanned)
+			}
+			if ok && scanned != want {
+				t.Errorf("%s: scanned %+v, want %+v", value, scanned, want)
+			}
 		}
-		if ok && scanned != want {
-			t.Errorf("%s: scanned %+v, want %+v", c.extra, scanned, want)
+	}
+}
+
+func TestTheMessageKeyMustBeTheUserIDInDecimal(t *testing.T) {
+	for _, c := range []struct {
+		key     string
+		user    int64
+		matches bool
+	}{
+		{"42", 42, true},
+		{"42", 43, false},
+		{"042", 42, false},
+		{"+42", 42, false},
+		{"42 ", 42, false},
+		{"", 0, false},
+		{"0", 0, false},
+		{"-42", -42, false},
+		{"9223372036854775807", math.MaxInt64, true},
+		{"9223372036854775808", math.MinInt64, false},
+		{"18446744073709551658", 42, false}, // 2^64+42
+		{"4/", 39, false},                   // '/' is '0'-1
+	} {
+		if got := keyMatches([]byte(c.key), c.user); got != c.matches {
+			t.Errorf("key %q, user %d: %v, want %v", c.key, c.user, got, c.matches)
 		}
 	}
 }
@@ -165,6 +198,8 @@ func FuzzDecodeTrade(f *testing.F) {
 	f.Add([]byte("42"), []byte(with("price", "1e999")))
 	f.Add([]byte("1"), []byte(`{"trade_id":"\u0000"}`))
 	f.Add([]byte("42"), []byte(` { "ts" : "2026-11-25T14:03:00Z", "price":1.5e2,"quantity":7,"side":"SELL","symbol":"BRK.B","user_id":42,"trade_id":"x"} `))
+	f.Add([]byte("42"), []byte(goodTrade[:len(goodTrade)-1]+`,"order_ref":"O-1", "n":1.5e3} `))
+	f.Add([]byte("42"), []byte(goodTrade[:len(goodTrade)-1]+`,"price":1}`))
 	f.Add([]byte("42"), []byte(`{"trade_id":"T","user_id":042,"symbol":"MMM","side":"BUY","quantity":5,"price":1,"ts":"2026-11-25T14:03:00Z"}`))
 	f.Fuzz(func(t *testing.T, key, value []byte) {
 		tr, err := DecodeTrade(key, value)
