@@ -8,8 +8,6 @@ import (
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/twmb/franz-go/pkg/kgo"
 
@@ -27,7 +25,8 @@ type ArchiverConfig struct {
 	// segment. Default 5s.
 	FlushInterval time.Duration
 	// MaxSegmentRows flushes a partition's segment early once it holds this many rows.
-	// Default 1,048,576.
+	// Default 1,048,576; at most 16,777,215, which keeps a segment's trade_ids within
+	// what an Arrow string array addresses.
 	MaxSegmentRows int
 	// OnDataLoss is told when the broker lost records the archiver had read. Optional.
 	OnDataLoss func(error)
@@ -41,6 +40,7 @@ func (c *ArchiverConfig) setDefaults() {
 	if c.MaxSegmentRows <= 0 {
 		c.MaxSegmentRows = 1 << 20
 	}
+	c.MaxSegmentRows = min(c.MaxSegmentRows, maxTradeRows)
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
@@ -48,14 +48,26 @@ func (c *ArchiverConfig) setDefaults() {
 
 // Codec is how one topic's records become master dataset rows.
 type Codec struct {
-	Topic  string
-	Schema *arrow.Schema
+	Topic string
 	// Properties are the Parquet writer's settings for the topic's segments.
 	Properties func() *parquet.WriterProperties
-	// Append decodes a record into a row of b, or reports false for a record that fails
+	// NewRows makes the holder of a segment's rows until they are written, with room
+	// for about expected rows.
+	NewRows func(expected int) Rows
+}
+
+// Rows are a pending segment's rows, held in whatever form its codec builds records of
+// fastest.
+type Rows interface {
+	// AppendRecord decodes a record into a row, or reports false for a record that fails
 	// validation: it is not archived (the speed layer records the rejection) but its
 	// offset is.
-	Append func(b *array.RecordBuilder, r *kgo.Record) bool
+	AppendRecord(r *kgo.Record) bool
+	Len() int
+	// Build moves the rows into a record batch, of the topic's schema or one whose
+	// columns are dictionary-encoded forms of it; the caller releases it.
+	Build() arrow.RecordBatch
+	Release()
 }
 
 // Archiver appends every record of a topic to the master dataset. It needs no consumer
@@ -69,29 +81,32 @@ type Archiver struct {
 
 	// flushMu makes flushes one at a time; mu guards the rest and is not held while a
 	// segment is written, so records keep arriving meanwhile.
-	flushMu  sync.Mutex
-	mu       sync.Mutex
-	pending  map[int32]*pendingSegment
+	flushMu sync.Mutex
+	mu      sync.Mutex
+	pending map[int32]*pendingSegment
+	// lastRows is the size of each partition's last segment taken to be written: the
+	// next one is about as large, and its holder is sized for it.
+	lastRows map[int32]int
 	consumed ledger.Cut        // next offset read, per partition
 	archived ledger.Cut        // next offset not yet in the master dataset
 	progress *consume.Progress // consumed, as published to FlushThrough
 	full     chan struct{}     // a fed segment reached MaxSegmentRows
 }
 
-// pendingSegment holds a partition's rows until they are written, as Arrow columns: a
+// pendingSegment holds a partition's rows until they are written, as columns (Rows): a
 // profile of ingest had a tenth of its time in growing a slice of decoded trades here,
 // and their strings kept the garbage collector busy.
 type pendingSegment struct {
 	first, last int64
-	rows        *array.RecordBuilder
-	// built holds rows already taken out of the builder by a write that failed: they
-	// are written, ahead of the builder's rows, by the next attempt.
+	rows        Rows
+	// built holds rows already taken out of rows by a write that failed: they are
+	// written, ahead of rows, by the next attempt.
 	built []arrow.RecordBatch
 	since time.Time
 }
 
 func (ps *pendingSegment) len() int {
-	n := ps.rows.Field(0).Len()
+	n := ps.rows.Len()
 	for _, rec := range ps.built {
 		n += int(rec.NumRows())
 	}
@@ -100,8 +115,8 @@ func (ps *pendingSegment) len() int {
 
 // records moves the builder's rows to built and returns every row of the segment.
 func (ps *pendingSegment) records() []arrow.RecordBatch {
-	if ps.rows.Field(0).Len() > 0 || len(ps.built) == 0 {
-		ps.built = append(ps.built, ps.rows.NewRecordBatch())
+	if ps.rows.Len() > 0 || len(ps.built) == 0 {
+		ps.built = append(ps.built, ps.rows.Build())
 	}
 	return ps.built
 }
@@ -134,6 +149,7 @@ func NewArchiver(master *Master, codec Codec, cfg ArchiverConfig) (*Archiver, er
 	return &Archiver{
 		cfg: cfg, codec: codec, master: master,
 		pending:  make(map[int32]*pendingSegment),
+		lastRows: make(map[int32]int),
 		consumed: archived.Clone(), archived: archived,
 		progress: consume.NewProgress(codec.Topic, archived),
 		full:     make(chan struct{}, 1),
@@ -169,7 +185,7 @@ func (a *Archiver) archive(fetches kgo.Fetches) {
 	a.mu.Lock()
 	fetches.EachRecord(func(r *kgo.Record) {
 		if ps := a.pendingFor(r); ps != nil {
-			a.codec.Append(ps.rows, r)
+			ps.rows.AppendRecord(r)
 		}
 	})
 	consumed := a.consumed.Clone()
@@ -179,11 +195,11 @@ func (a *Archiver) archive(fetches kgo.Fetches) {
 }
 
 // Feed archives records that another reader of the topic fetched and decoded, in log
-// order: appendRow adds record i's row to b, or reports false for a record that fails
+// order: appendRow adds record i's row to rows, or reports false for a record that fails
 // validation (not archived; its offset is). Records below what the archiver has read
 // are skipped, so the reader may start before it. Feed writes nothing: RunFed, on a
 // goroutine of its own, does; so the reader never waits for the disk.
-func (a *Archiver) Feed(records []*kgo.Record, appendRow func(b *array.RecordBuilder, i int) bool) {
+func (a *Archiver) Feed(records []*kgo.Record, appendRow func(rows Rows, i int) bool) {
 	full := false
 	a.mu.Lock()
 	for i, r := range records {
@@ -227,7 +243,7 @@ func (a *Archiver) pendingFor(r *kgo.Record) *pendingSegment {
 	}
 	ps := a.pending[r.Partition]
 	if ps == nil {
-		ps = &pendingSegment{first: r.Offset, rows: array.NewRecordBuilder(memory.DefaultAllocator, a.codec.Schema), since: time.Now()}
+		ps = &pendingSegment{first: r.Offset, rows: a.codec.NewRows(a.lastRows[r.Partition]), since: time.Now()}
 		a.pending[r.Partition] = ps
 	}
 	ps.last = r.Offset
@@ -259,6 +275,7 @@ func (a *Archiver) flush(due func(*pendingSegment) bool) error {
 		if due(ps) {
 			taken[p] = ps
 			delete(a.pending, p)
+			a.lastRows[p] = ps.len()
 		}
 	}
 	a.mu.Unlock()

@@ -383,12 +383,11 @@ func TestAFoldOverSegmentsWithoutStatisticsIsTheSame(t *testing.T) {
 }
 
 func tradeRecord(rows []ArchivedTrade) arrow.RecordBatch {
-	b := array.NewRecordBuilder(memory.DefaultAllocator, tradeSchema)
-	defer b.Release()
+	held := newTradeRows(len(rows))
 	for _, r := range rows {
-		appendTrade(b, r)
+		held.add(r.Trade, r.At)
 	}
-	return b.NewRecordBatch()
+	return held.Build()
 }
 
 func TestAFoldReadsTradeIDsAcrossPagesAndRowGroups(t *testing.T) {

@@ -24,16 +24,26 @@ type ArchivedNews struct {
 
 // NewsCodec archives the news topic.
 var NewsCodec = Codec{
-	Topic: message.NewsTopic, Schema: newsSchema, Properties: newsWriterProperties,
-	Append: func(b *array.RecordBuilder, r *kgo.Record) bool {
-		n, err := message.DecodeNews(r.Key, r.Value)
-		if err != nil {
-			return false
-		}
-		appendNews(b, ArchivedNews{News: n, At: ledger.LogPosition{Partition: r.Partition, Offset: r.Offset}})
-		return true
-	},
+	Topic: message.NewsTopic, Properties: newsWriterProperties,
+	NewRows: func(int) Rows { return newsRows{array.NewRecordBuilder(memory.DefaultAllocator, newsSchema)} },
 }
+
+// newsRows hold a pending news segment's rows in Arrow's builders: news arrive a few a
+// second.
+type newsRows struct{ *array.RecordBuilder }
+
+func (r newsRows) AppendRecord(rec *kgo.Record) bool {
+	n, err := message.DecodeNews(rec.Key, rec.Value)
+	if err != nil {
+		return false
+	}
+	appendNews(r.RecordBuilder, ArchivedNews{News: n, At: ledger.LogPosition{Partition: rec.Partition, Offset: rec.Offset}})
+	return true
+}
+
+func (r newsRows) Len() int { return r.Field(0).Len() }
+
+func (r newsRows) Build() arrow.RecordBatch { return r.NewRecordBatch() }
 
 // newsSchema is the master dataset's news row: the message as it arrived (symbols as the
 // message listed them; matching is redone on load, so a better dictionary applies to old

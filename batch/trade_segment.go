@@ -28,32 +28,20 @@ type ArchivedTrade struct {
 
 // TradeCodec archives the trades topic.
 var TradeCodec = Codec{
-	Topic: message.TradesTopic, Schema: tradeSchema, Properties: tradeWriterProperties,
-	Append: func(b *array.RecordBuilder, r *kgo.Record) bool {
-		t, err := message.DecodeTradeInPlace(r.Key, r.Value) // the builder copies the id
-		if err != nil {
-			return false
-		}
-		appendTradeOf(b, t, r)
-		return true
-	},
+	Topic: message.TradesTopic, Properties: tradeWriterProperties,
+	NewRows: func(expected int) Rows { return newTradeRows(expected) },
 }
 
 // FeedTrades is Feed for the trades archiver, given records already decoded: trade
 // returns record i's trade, or false for a record that is not a valid one.
 func (a *Archiver) FeedTrades(records []*kgo.Record, trade func(i int) (message.Trade, bool)) {
-	a.Feed(records, func(b *array.RecordBuilder, i int) bool {
+	a.Feed(records, func(rows Rows, i int) bool {
 		t, ok := trade(i)
 		if ok {
-			appendTradeOf(b, t, records[i])
+			rows.(*tradeRows).add(t, ledger.LogPosition{Partition: records[i].Partition, Offset: records[i].Offset})
 		}
 		return ok
 	})
-}
-
-// appendTradeOf adds trade t, read from record r, to a builder of trade rows.
-func appendTradeOf(b *array.RecordBuilder, t message.Trade, r *kgo.Record) {
-	appendTrade(b, ArchivedTrade{Trade: t, At: ledger.LogPosition{Partition: r.Partition, Offset: r.Offset}})
 }
 
 // tradeSchema is the master dataset's trade row: the message contract plus the record's
@@ -122,27 +110,13 @@ func tradeWriterOptions() []parquet.WriterProperty {
 // WriteTrades writes one segment covering offsets [first, last] of partition, holding
 // rows (which must lie in that range, in offset order). The file appears atomically.
 func (m *Master) WriteTrades(partition int32, first, last int64, rows []ArchivedTrade) (Segment, error) {
-	b := array.NewRecordBuilder(memory.DefaultAllocator, tradeSchema)
-	defer b.Release()
-	b.Reserve(len(rows))
+	held := newTradeRows(len(rows))
 	for _, r := range rows {
-		appendTrade(b, r)
+		held.add(r.Trade, r.At)
 	}
-	rec := b.NewRecordBatch()
+	rec := held.Build()
 	defer rec.Release()
 	return m.writeSegment(message.TradesTopic, partition, first, last, tradeWriterProperties(), []arrow.RecordBatch{rec})
-}
-
-func appendTrade(b *array.RecordBuilder, r ArchivedTrade) {
-	b.Field(colPartition).(*array.Int32Builder).Append(r.At.Partition)
-	b.Field(colOffset).(*array.Int64Builder).Append(r.At.Offset)
-	b.Field(colTradeID).(*array.StringBuilder).Append(r.ID)
-	b.Field(colUserID).(*array.Int64Builder).Append(r.UserID)
-	b.Field(colSymbol).(*array.StringBuilder).Append(r.Symbol)
-	b.Field(colSide).(*array.StringBuilder).Append(r.Side.String())
-	b.Field(colQuantity).(*array.Int64Builder).Append(r.Quantity)
-	b.Field(colPrice).(*array.Float64Builder).Append(r.Price)
-	b.Field(colTS).(*array.TimestampBuilder).Append(arrow.Timestamp(r.TS.UnixMicro()))
 }
 
 // writeSegment writes the records as the segment of the topic covering offsets [first,
