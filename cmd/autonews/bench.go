@@ -18,7 +18,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	quick := fs.Bool("quick", false, "run every scenario small, to show it works")
 	asJSON := fs.Bool("json", false, "print the results as JSON")
 	only := fs.String("only", "", "run only these scenarios, comma-separated (ingest, freshness, batch, queries, restart)")
-	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file, for go tool pprof; each server process the bench starts writes its own to FILE.serve-N and its allocations to FILE.serve-N.allocs")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file and its allocations to FILE.allocs, for go tool pprof (the ingest and freshness scenarios run the product in the bench's process); each server process the bench starts writes its own to FILE.serve-N and FILE.serve-N.allocs")
 	baseline := fs.String("mysql-baseline", "", "a MySQL or MariaDB server (DSN like root@tcp(127.0.0.1:3306)/) to load the same holdings into and compare queries with; the bench creates database autonews_bench there")
 	duckdb := fs.String("duckdb", "", "a DuckDB runner to compare the batch job with on the same files (build it: cd bench/duckdb && go build -o /tmp/autonews-duckdb .)")
 	if err := fs.Parse(args); err != nil {
@@ -37,6 +37,11 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		ServerProfile: *cpuProfile})
 	if err != nil {
 		return err
+	}
+	if *cpuProfile != "" {
+		if err := writeAllocProfile(*cpuProfile + ".allocs"); err != nil {
+			return err
+		}
 	}
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
