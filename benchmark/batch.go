@@ -75,7 +75,7 @@ func batchRecompute(ctx context.Context, o Options) ([]Result, error) {
 	ratio := inc.Elapsed.Seconds() / computeTime
 	results = append(results, Result{Scenario: "incremental batch: previous snapshot + new segments", Value: ratio, Unit: "× a full recompute's time",
 		Target: "proportional to the new data", Met: met(ratio <= 3*float64(added)/float64(n)+0.1),
-		Note: fmt.Sprintf("%d new trades on %d: %.2fs, %.0f new trades/s; met when under 3× the new share of the history plus 0.1 for the snapshot merge", added, n, inc.Elapsed.Seconds(), float64(inc.Rows)/inc.Elapsed.Seconds())})
+		Note: fmt.Sprintf("%d new trades on %d: %.2fs (%s), %.0f new trades/s; met when under 3× the new share of the history plus 0.1 for the snapshot merge", added, n, inc.Elapsed.Seconds(), inc.Phases, float64(inc.Rows)/inc.Elapsed.Seconds())})
 
 	store, err := batch.OpenStore(filepath.Join(dir, "snapshots"))
 	if err != nil {
