@@ -3,6 +3,7 @@ package batch
 import (
 	"context"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -70,6 +71,21 @@ func TestTradeRowsWriteSegmentsThatReadBackAsTheirTrades(t *testing.T) {
 			if got[i] != want[i] {
 				t.Fatalf("segment %d row %d: read %+v, want %+v", segment, i, got[i], want[i])
 			}
+		}
+	}
+}
+
+// A segment may hold at most as many trades as their longest ids fit in an Arrow string
+// array: a larger MaxSegmentRows is lowered to it, a smaller one kept.
+func TestArchiverSegmentsStayWithinAnArrowStringArray(t *testing.T) {
+	for _, c := range []struct{ asked, want int }{{0, 1 << 20}, {1000, 1000}, {1 << 30, maxTradeRows}} {
+		cfg := ArchiverConfig{MaxSegmentRows: c.asked}
+		cfg.setDefaults()
+		if cfg.MaxSegmentRows != c.want {
+			t.Errorf("MaxSegmentRows %d became %d, want %d", c.asked, cfg.MaxSegmentRows, c.want)
+		}
+		if int64(cfg.MaxSegmentRows)*message.MaxTradeIDLen > math.MaxInt32 {
+			t.Errorf("MaxSegmentRows %d: ids of %d bytes overflow 32-bit offsets", cfg.MaxSegmentRows, message.MaxTradeIDLen)
 		}
 	}
 }
