@@ -135,18 +135,13 @@ func (m *Master) writeSegment(topic string, partition int32, first, last int64, 
 // writeParquet writes record batches of one schema as a Parquet file that appears
 // atomically.
 func writeParquet(path string, recs []arrow.RecordBatch, props *parquet.WriterProperties) error {
-	encoded := make([]arrow.RecordBatch, len(recs))
-	for i, rec := range recs {
-		encoded[i] = withDictionaries(rec, props)
-		defer encoded[i].Release()
-	}
 	return writeFileAtomic(path, func(f *os.File) error {
 		// The writer closes an io.Closer it is given; hide Close so the file can be fsynced.
-		w, err := pqarrow.NewFileWriter(encoded[0].Schema(), struct{ io.Writer }{f}, props, pqarrow.DefaultWriterProps())
+		w, err := pqarrow.NewFileWriter(recs[0].Schema(), struct{ io.Writer }{f}, props, pqarrow.DefaultWriterProps())
 		if err != nil {
 			return err
 		}
-		for _, rec := range encoded {
+		for _, rec := range recs {
 			if err := w.Write(rec); err != nil {
 				w.Close()
 				return err

@@ -160,7 +160,7 @@ func decodeTradeFields(key, value []byte) (Trade, error) {
 	if key == nil {
 		return Trade{}, invalid("missing message key: trades are keyed by user_id (kcat: -K: and \"%d:{...}\")", t.UserID)
 	}
-	if string(key) != strconv.FormatInt(t.UserID, 10) {
+	if !keyMatches(key, t.UserID) {
 		return Trade{}, invalid("message key %q does not match user_id %d: trades are keyed by user_id", truncate(key, 32), t.UserID)
 	}
 	return t, nil
@@ -315,9 +315,11 @@ func timestamp(raw json.RawMessage) (time.Time, error) {
 	return ts, nil
 }
 
+// hasControl reports whether s holds a control character (below 0x20, or DEL). Bytes
+// suffice: every byte of a multi-byte UTF-8 sequence is 0x80 or above.
 func hasControl(s string) bool {
-	for _, r := range s {
-		if r < 0x20 || r == 0x7f {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == 0x7f {
 			return true
 		}
 	}

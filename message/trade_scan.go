@@ -1,7 +1,6 @@
 package message
 
 import (
-	"bytes"
 	"encoding/binary"
 	"math/bits"
 	"strconv"
@@ -143,9 +142,7 @@ func (s *tradeScanner) contractValue(t *Trade, field int, idInPlace bool) (ok bo
 
 func (s *tradeScanner) tradeID(inPlace bool) (string, bool) {
 	id, ok := s.stringBody()
-	// The string has no control characters below 0x7f (stringBody), the one checkTradeID
-	// would find without decoding runes.
-	if !ok || len(id) == 0 || len(id) > MaxTradeIDLen || bytes.IndexByte(id, 0x7f) >= 0 {
+	if !ok || checkTradeID(unsafeString(id)) != nil {
 		return "", false
 	}
 	if inPlace {

@@ -73,6 +73,8 @@ func TestDecodeTradeRejectsWithAPreciseReason(t *testing.T) {
 		{"numeric trade_id", "42", with("trade_id", "7"), "trade_id must be a JSON string"},
 		{"empty trade_id", "42", with("trade_id", `""`), "empty trade_id"},
 		{"control char in trade_id", "42", with("trade_id", `"T\u0001"`), "control characters"},
+		{"DEL in trade_id", "42", with("trade_id", "\"T\x7f\""), "control characters"},
+		{"key with a leading zero", "042", goodTrade, "does not match user_id"},
 		{"long trade_id", "42", with("trade_id", `"`+strings.Repeat("T", 200)+`"`), "longer than"},
 		{"missing user_id", "42", with("user_id", ""), "missing user_id"},
 		{"string user_id", "42", with("user_id", `"42"`), "user_id must be a JSON number"},
