@@ -352,11 +352,7 @@ func (f *fold) scatterBatch(sc *scatterer, b *foldBatch) error {
 				hash = 1 // zero marks an empty slot
 			}
 			row := b.firstFoldRow + uint32(i-b.from)
-			part, owned := sc.ids.index(hash >> (64 - idPartitionBits))
-			if !owned {
-				part = sc.stagedIDs.discard()
-			}
-			sc.stagedIDs.add(part, idEntry{hash: hash, row: row})
+			sc.stagedIDs.addOwned(sc.ids, hash>>(64-idPartitionBits), idEntry{hash: hash, row: row})
 		}
 	}
 	if sc.n == 0 { // not a scatterer of positions
@@ -371,11 +367,7 @@ func (f *fold) scatterBatch(sc *scatterer, b *foldBatch) error {
 		symbol := b.symbolIDs[b.symbols.indices[i]]
 		shares := b.signs[b.sides.indices[i]] * b.quantity[i]
 		if key, ok := packedKey(user, symbol); ok {
-			part, owned := sc.positions.index(f.users.of(user))
-			if !owned {
-				part = sc.stagedPositions.discard()
-			}
-			sc.stagedPositions.add(part, positionEntry{key: key, shares: shares, row: row})
+			sc.stagedPositions.addOwned(sc.positions, f.users.of(user), positionEntry{key: key, shares: shares, row: row})
 		} else if sc.nth == 0 {
 			sc.wide = append(sc.wide, wideEntry{user: user, symbol: symbol, shares: shares, row: row})
 		}

@@ -27,6 +27,16 @@ func newStagedParts[T any](parts [][]T) *stagedParts[T] {
 // rows of partitions it does not own there rather than branch on every row.
 func (s *stagedParts[T]) discard() uint64 { return uint64(len(s.parts)) }
 
+// addOwned adds e to partition part if owned holds it, and drops it otherwise: a
+// scatterer sees every row and keeps those of the partitions it owns.
+func (s *stagedParts[T]) addOwned(owned ownedParts, part uint64, e T) {
+	i, ok := owned.index(part)
+	if !ok {
+		i = s.discard()
+	}
+	s.add(i, e)
+}
+
 func (s *stagedParts[T]) add(part uint64, e T) {
 	n := s.counts[part]
 	base := part * stageRows
