@@ -68,8 +68,8 @@ type HandlerOptions struct {
 func WrapHandler(opts HandlerOptions) func(mysql.Handler) (mysql.Handler, error) {
 	return func(h mysql.Handler) (mysql.Handler, error) {
 		if opts.FastPath {
-			fp := &fastPath{Handler: h, tables: newFastTables(opts.Sources), sessions: opts.Sessions, observe: opts.Observe, ctx: sql.NewEmptyContext()}
-			fp.scratch.New = func() any { return &answerScratch{} }
+			fp := &fastPath{Handler: h, tables: newFastTables(opts.Sources), sessions: opts.Sessions, observe: opts.Observe}
+			fp.scratch.New = func() any { return &answerScratch{ctx: sql.NewEmptyContext()} }
 			h = fp
 		}
 		return codedHandler{h}, nil
@@ -82,7 +82,6 @@ type fastPath struct {
 	tables   map[string]*fastTable
 	sessions *Sessions
 	observe  func(bool, time.Duration)
-	ctx      *sql.Context // for the column types' SQL conversions, which read nothing from it
 
 	scratch sync.Pool // *answerScratch
 
@@ -181,7 +180,7 @@ func (p *fastPath) answer(c *mysql.Conn, user int64, ps pointSelect, fields []*q
 	}
 	scratch := p.scratch.Get().(*answerScratch)
 	defer func() { p.scratch.Put(scratch.reset()) }()
-	err := ps.table.rows(p.ctx, session, user, ps.limit, scratch)
+	err := ps.table.rows(scratch.ctx, session, user, ps.limit, scratch)
 	if err != nil {
 		p.done(false, start)
 		return err
@@ -194,7 +193,7 @@ func (p *fastPath) answer(c *mysql.Conn, user int64, ps pointSelect, fields []*q
 		row := &rows[r]
 		var item *[len(itemColumns)]sqltypes.Value
 		if row.item != nil {
-			if item, err = ps.table.itemValues(p.ctx, row.item, binary); err != nil {
+			if item, err = ps.table.itemValues(scratch.ctx, row.item, binary); err != nil {
 				p.done(false, start)
 				return err
 			}
@@ -213,7 +212,7 @@ func (p *fastPath) answer(c *mysql.Conn, user int64, ps pointSelect, fields []*q
 				text = strconv.AppendFloat(text, cell.double(row), 'g', -1, 64)
 				out[i] = sqltypes.MakeTrusted(sqltypes.Float64, text[from:len(text):len(text)])
 			case textCell:
-				if out[i], err = scratch.textValue(p.ctx, ps.table, col, cell.text(row)); err != nil {
+				if out[i], err = scratch.textValue(scratch.ctx, ps.table, col, cell.text(row)); err != nil {
 					p.done(false, start)
 					return err
 				}
@@ -232,6 +231,10 @@ func (p *fastPath) answer(c *mysql.Conn, user int64, ps pointSelect, fields []*q
 // scenario allocated, and the collections that causes lengthen the latency tail. The
 // callback writes a result out before it returns, so all of it is reused after.
 type answerScratch struct {
+	// ctx is for the column types' SQL conversions. They read the session's character
+	// set, which its first read caches in the session: one context shared by all
+	// connections was a data race (the race detector caught two first reads at once).
+	ctx        *sql.Context
 	positions  []ledger.Holding
 	valued     []ledger.Valued
 	weights    []news.Holding
@@ -300,7 +303,7 @@ const maxNumberText = 24
 // returns s; buffers grown beyond a large answer's size are let go.
 func (s *answerScratch) reset() *answerScratch {
 	if cap(s.rows) > maxScratch || cap(s.wire) > maxScratch || cap(s.positions) > maxScratch {
-		return &answerScratch{}
+		return &answerScratch{ctx: s.ctx}
 	}
 	clear(s.positions)
 	clear(s.valued)

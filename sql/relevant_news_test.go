@@ -123,3 +123,68 @@ func newestFirst(rows *gosql.Rows) error {
 	}
 	return rows.Err()
 }
+
+// The first answers of a fresh server, from connections that start at once, convert
+// their news items' values at the same time: each answer converts with a context of its
+// own (one shared by every connection raced on the session's character set, which its
+// first read caches; CI runs this under the race detector).
+func TestTheFirstAnswersOfManyConnectionsAtOnce(t *testing.T) {
+	h := startHarness(t)
+	const users = 8
+	symbols := []string{"MMM", "KO", "AAPL", "MSFT", "NVDA", "AMZN", "META", "TSLA"}
+	var trades, items []string
+	for user := 1; user <= users; user++ {
+		trades = append(trades, fmt.Sprintf(`{"trade_id":"F%d","user_id":%d,"symbol":"%s","side":"BUY","quantity":5,"price":10,"ts":"2026-01-02T15:00:00Z"}`,
+			user, user, symbols[user-1]))
+		for i := range 5 {
+			items = append(items, fmt.Sprintf(`{"news_id":"F%d-%d","ts":"2026-01-02T16:00:%02dZ","source":"wire","headline":"$%s news","url":"https://news.test/%d/%d"}`,
+				user, i, i, symbols[user-1], user, i))
+		}
+	}
+	if err := h.produce("trades", "", trades); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.produce("news", "", items); err != nil {
+		t.Fatal(err)
+	}
+	h.runCycle()
+	conns := make([]*gosql.Conn, users)
+	for i := range conns {
+		c, err := h.db.Conn(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		conns[i] = c
+	}
+	start := make(chan struct{})
+	var g errgroup.Group
+	for i, c := range conns {
+		g.Go(func() error {
+			<-start
+			rows, err := c.QueryContext(context.Background(),
+				"SELECT news_id, published_at, symbol FROM relevant_news WHERE user_id = ? ORDER BY published_at DESC LIMIT 20", i+1)
+			if err != nil {
+				return err
+			}
+			n, err := countRows(rows)
+			if err == nil && n != 5 {
+				err = fmt.Errorf("user %d has %d relevant news, want 5", i+1, n)
+			}
+			return err
+		})
+	}
+	close(start)
+	if err := g.Wait(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func countRows(rows *gosql.Rows) (int, error) {
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		n++
+	}
+	return n, rows.Err()
+}
