@@ -30,24 +30,36 @@ import (
 // Sessions knows each connection's session, so that the fast path resolves an unqualified
 // table name in the connection's current database as the engine would.
 type Sessions struct {
-	byConn sync.Map // connection id → sql.Session
+	byConn sync.Map // connection id → *connSession
+}
+
+// connSession is a connection's session, and a context over it for the column types'
+// SQL conversions the fast path makes while answering that connection. The conversions
+// read the session's character set, which the first read caches in the session: one
+// context shared by all connections was a data race (the race detector caught two first
+// reads at once). A connection's queries run one at a time, so its own is never shared.
+type connSession struct {
+	session sql.Session
+	ctx     *sql.Context
 }
 
 // Add records the session of a connection; the fast path forgets it when the connection
 // closes.
-func (s *Sessions) Add(conn uint32, session sql.Session) { s.byConn.Store(conn, session) }
+func (s *Sessions) Add(conn uint32, session sql.Session) {
+	s.byConn.Store(conn, &connSession{session: session, ctx: sql.NewContext(context.Background(), sql.WithSession(session))})
+}
 
-func (s *Sessions) session(conn uint32) (sql.Session, bool) {
+func (s *Sessions) session(conn uint32) (*connSession, bool) {
 	v, ok := s.byConn.Load(conn)
 	if !ok {
 		return nil, false
 	}
-	return v.(sql.Session), true
+	return v.(*connSession), true
 }
 
 func (s *Sessions) currentDB(conn uint32) string {
-	if session, ok := s.session(conn); ok {
-		return session.GetCurrentDatabase()
+	if cs, ok := s.session(conn); ok {
+		return cs.session.GetCurrentDatabase()
 	}
 	return ""
 }
@@ -69,7 +81,7 @@ func WrapHandler(opts HandlerOptions) func(mysql.Handler) (mysql.Handler, error)
 	return func(h mysql.Handler) (mysql.Handler, error) {
 		if opts.FastPath {
 			fp := &fastPath{Handler: h, tables: newFastTables(opts.Sources), sessions: opts.Sessions, observe: opts.Observe}
-			fp.scratch.New = func() any { return &answerScratch{ctx: sql.NewEmptyContext()} }
+			fp.scratch.New = func() any { return &answerScratch{} }
 			h = fp
 		}
 		return codedHandler{h}, nil
@@ -174,13 +186,14 @@ func (p *fastPath) recordFields(shape string, callback mysql.ResultSpoolFn) mysq
 // columns.
 func (p *fastPath) answer(c *mysql.Conn, user int64, ps pointSelect, fields []*querypb.Field, binary bool, callback func(*sqltypes.Result) error) error {
 	start := time.Now()
-	session, ok := p.sessions.session(c.ConnectionID)
+	conn, ok := p.sessions.session(c.ConnectionID)
 	if !ok {
 		return fmt.Errorf("connection %d has no session", c.ConnectionID)
 	}
+	ctx := conn.ctx
 	scratch := p.scratch.Get().(*answerScratch)
 	defer func() { p.scratch.Put(scratch.reset()) }()
-	err := ps.table.rows(scratch.ctx, session, user, ps.limit, scratch)
+	err := ps.table.rows(ctx, conn.session, user, ps.limit, scratch)
 	if err != nil {
 		p.done(false, start)
 		return err
@@ -193,7 +206,7 @@ func (p *fastPath) answer(c *mysql.Conn, user int64, ps pointSelect, fields []*q
 		row := &rows[r]
 		var item *[len(itemColumns)]sqltypes.Value
 		if row.item != nil {
-			if item, err = ps.table.itemValues(scratch.ctx, row.item, binary); err != nil {
+			if item, err = ps.table.itemValues(ctx, row.item, binary); err != nil {
 				p.done(false, start)
 				return err
 			}
@@ -212,7 +225,7 @@ func (p *fastPath) answer(c *mysql.Conn, user int64, ps pointSelect, fields []*q
 				text = strconv.AppendFloat(text, cell.double(row), 'g', -1, 64)
 				out[i] = sqltypes.MakeTrusted(sqltypes.Float64, text[from:len(text):len(text)])
 			case textCell:
-				if out[i], err = scratch.textValue(scratch.ctx, ps.table, col, cell.text(row)); err != nil {
+				if out[i], err = scratch.textValue(ctx, ps.table, col, cell.text(row)); err != nil {
 					p.done(false, start)
 					return err
 				}
@@ -231,10 +244,6 @@ func (p *fastPath) answer(c *mysql.Conn, user int64, ps pointSelect, fields []*q
 // scenario allocated, and the collections that causes lengthen the latency tail. The
 // callback writes a result out before it returns, so all of it is reused after.
 type answerScratch struct {
-	// ctx is for the column types' SQL conversions. They read the session's character
-	// set, which its first read caches in the session: one context shared by all
-	// connections was a data race (the race detector caught two first reads at once).
-	ctx        *sql.Context
 	positions  []ledger.Holding
 	valued     []ledger.Valued
 	weights    []news.Holding
@@ -303,7 +312,7 @@ const maxNumberText = 24
 // returns s; buffers grown beyond a large answer's size are let go.
 func (s *answerScratch) reset() *answerScratch {
 	if cap(s.rows) > maxScratch || cap(s.wire) > maxScratch || cap(s.positions) > maxScratch {
-		return &answerScratch{ctx: s.ctx}
+		return &answerScratch{}
 	}
 	clear(s.positions)
 	clear(s.valued)
