@@ -498,3 +498,55 @@ func TestAFoldIsTheSameWhateverItsScatterersAndPartitions(t *testing.T) {
 		}
 	}
 }
+
+// Quantities that do not fit in 32 bits travel beside the fold's position entries; they
+// must sum exactly, in log order, with the small ones around them, overflows included.
+func TestQuantitiesBeyond32BitsSumInLogOrder(t *testing.T) {
+	quantities := []int64{1, 7, math.MaxInt32 - 1, math.MaxInt32, math.MaxInt32 + 1, 1 << 40, math.MaxInt64 / 2, math.MaxInt64}
+	rng := rand.New(rand.NewPCG(31, 32))
+	m := openMaster(t)
+	h := history{master: m, end: ledger.Cut{}}
+	for p := range int32(2) {
+		var rows []ArchivedTrade
+		for off := range int64(600) {
+			side := message.Buy
+			if rng.IntN(2) == 0 {
+				side = message.Sell // a sale of 2^31 is exactly math.MinInt32 shares
+			}
+			tr := archived(fmt.Sprintf("T%d-%d", p, off), rng.Int64N(4)+1, []string{"MMM", "KO"}[rng.IntN(2)], side, quantities[rng.IntN(len(quantities))], p, off)
+			if len(rows) > 0 && rng.IntN(8) == 0 { // a redelivery: counts once
+				tr.Trade = rows[rng.IntN(len(rows))].Trade
+			}
+			rows = append(rows, tr)
+		}
+		for first := 0; first < len(rows); first += 250 {
+			seg := rows[first:min(first+250, len(rows))]
+			if _, err := m.WriteTrades(p, seg[0].At.Offset, seg[len(seg)-1].At.Offset, seg); err != nil {
+				t.Fatal(err)
+			}
+		}
+		h.trades = append(h.trades, rows...)
+		h.end[p] = int64(len(rows))
+	}
+	book, refused := ledger.NewBook(), int64(0)
+	seen := map[string]bool{}
+	for _, tr := range h.trades {
+		if seen[tr.ID] {
+			continue
+		}
+		seen[tr.ID] = true
+		if err := book.Apply(tr.Trade, tr.At); errors.Is(err, ledger.ErrOverflow) {
+			refused++
+		} else if err != nil {
+			t.Fatal(err)
+		}
+	}
+	snap, stats, err := Compute(context.Background(), m, 1, h.end)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.sameAsBook(t, snap, book)
+	if refused == 0 || stats.Overflows != refused {
+		t.Fatalf("%d overflows, the book refused %d (want some)", stats.Overflows, refused)
+	}
+}
