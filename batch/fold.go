@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"hash/maphash"
-	"iter"
-	"maps"
 	"slices"
 	"time"
 
@@ -34,7 +32,10 @@ type Aggregate struct {
 	// scatterWorkers is how many goroutines scatter rows; 0 is one per core. Tests try
 	// several.
 	scatterWorkers int
-	collided       map[string]struct{} // trade_ids whose hash an earlier, different trade_id holds
+	// mergeSpans is how many spans the merge is split into; 0 is one per core. Tests try
+	// several.
+	mergeSpans int
+	collided   map[string]struct{} // trade_ids whose hash an earlier, different trade_id holds
 
 	segments   []Segment // the segments rows were read from; rowLocation.segment indexes it
 	segmentIDs map[string]uint32
@@ -123,7 +124,7 @@ func (a *Aggregate) advance(ctx context.Context, base *ledger.Snapshot, epoch ui
 		return nil, f.stats, err
 	}
 	start := time.Now()
-	snap, err := f.merge(base, epoch, cut)
+	snap, err := f.merge(ctx, base, epoch, cut)
 	f.stats.Phases.Merge = time.Since(start)
 	return snap, f.stats, err
 }
@@ -218,85 +219,4 @@ func (f *fold) rankSymbols() {
 	for i, n := range f.agg.names {
 		f.foldRank[i] = rank[n]
 	}
-}
-
-// sortedDelta yields the fold's positions in snapshot order.
-func (f *fold) sortedDelta() iter.Seq[position] {
-	return func(yield func(position) bool) {
-		wide := f.wide
-		for _, part := range f.sorted {
-			for _, k := range part {
-				p := k.position()
-				for len(wide) > 0 && comparePositions(wide[0], p) < 0 {
-					if !yield(wide[0]) {
-						return
-					}
-					wide = wide[1:]
-				}
-				if !yield(p) {
-					return
-				}
-			}
-		}
-		for _, p := range wide {
-			if !yield(p) {
-				return
-			}
-		}
-	}
-}
-
-// merge adds the fold's positions to base's and returns the snapshot of epoch at cut.
-// Both are sorted, so this is one linear pass.
-func (f *fold) merge(base *ledger.Snapshot, epoch uint64, cut ledger.Cut) (*ledger.Snapshot, error) {
-	baseCols := base.Columns()
-	names, baseRank := f.names, f.baseRank
-	delta := 0
-	for _, part := range f.sorted {
-		delta += len(part)
-	}
-	n := len(baseCols.Users) + delta + len(f.wide)
-	out := ledger.SnapshotColumns{Users: make([]int64, 0, n), Symbols: make([]uint32, 0, n), Shares: make([]int64, 0, n), SymbolNames: names}
-	emit := func(p position) {
-		if p.shares != 0 {
-			out.Users = append(out.Users, p.user)
-			out.Symbols = append(out.Symbols, p.symbol)
-			out.Shares = append(out.Shares, p.shares)
-		}
-	}
-	i := 0
-	for d := range f.sortedDelta() {
-		for ; i < len(baseCols.Users); i++ {
-			b := position{user: baseCols.Users[i], symbol: baseRank[baseCols.Symbols[i]], shares: baseCols.Shares[i]}
-			c := comparePositions(b, d)
-			if c > 0 {
-				break
-			}
-			if c == 0 {
-				sum, ok := ledger.AddShares(b.shares, d.shares)
-				if !ok {
-					return nil, fmt.Errorf("user %d symbol %s: %w", d.user, names[d.symbol], ErrIncrementOverflow)
-				}
-				d.shares = sum
-				i++
-				break
-			}
-			emit(b)
-		}
-		emit(d)
-	}
-	for ; i < len(baseCols.Users); i++ {
-		emit(position{user: baseCols.Users[i], symbol: baseRank[baseCols.Symbols[i]], shares: baseCols.Shares[i]})
-	}
-	if waste := cap(out.Users) - len(out.Users); waste > len(out.Users)/16 {
-		out.Users, out.Symbols, out.Shares = slices.Clone(out.Users), slices.Clone(out.Symbols), slices.Clone(out.Shares)
-	}
-
-	prices := maps.Clone(base.Prices())
-	if prices == nil {
-		prices = map[string]ledger.PriceMark{}
-	}
-	f.prices.Each(func(symbol uint32, mark ledger.PriceMark) { ledger.NotePrice(prices, f.agg.names[symbol], mark) })
-	f.sorted, f.wide = nil, nil
-	return ledger.NewSnapshot(epoch, cut, out, prices)
 }

@@ -145,6 +145,7 @@ func TestAdvancingStepByStepEqualsTheReducerOverTheWholeHistory(t *testing.T) {
 			h := writeHistoryOfUsers(t, rng, 3000, 3, 400, user)
 			agg := NewAggregate(h.master)
 			agg.positionPartitionRows = 1 << seed // from one partition to many
+			agg.mergeSpans = 1 + int(seed)%4
 			snap := ledger.EmptySnapshot()
 			cut := ledger.Cut{}
 			for step := 1; !cut.Equal(h.end); step++ {
@@ -483,10 +484,11 @@ func TestAFoldIsTheSameWhateverItsScatterersAndPartitions(t *testing.T) {
 	h := writeHistoryOfUsers(t, rng, 4000, 3, 500, user)
 	// One scatterer does everything; two split ids from positions; more share each
 	// side's partitions, some owning none when there are fewer partitions than they.
+	// The merge is split into as many spans.
 	for workers := 1; workers <= 5; workers++ {
 		for _, perPartition := range []int{1, 64, 1 << 20} {
 			agg := NewAggregate(h.master)
-			agg.scatterWorkers, agg.positionPartitionRows = workers, perPartition
+			agg.scatterWorkers, agg.positionPartitionRows, agg.mergeSpans = workers, perPartition, workers
 			snap, stats, err := agg.Advance(context.Background(), ledger.EmptySnapshot(), 1, h.end)
 			if err != nil {
 				t.Fatal(err)
