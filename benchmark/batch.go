@@ -41,7 +41,9 @@ func batchRecompute(ctx context.Context, o Options) ([]Result, error) {
 
 	runtime.GC()
 	agg := batch.NewAggregate(master)
+	stopProfile := o.profileWindow("batch")
 	snap, stats, err := agg.Advance(ctx, ledger.EmptySnapshot(), 1, gen.cut())
+	stopProfile()
 	if err != nil {
 		return nil, err
 	}
@@ -68,7 +70,9 @@ func batchRecompute(ctx context.Context, o Options) ([]Result, error) {
 	if err := gen.write(added); err != nil {
 		return nil, err
 	}
+	stopProfile = o.profileWindow("incremental")
 	snap, inc, err := agg.Advance(ctx, snap, 2, gen.cut())
+	stopProfile()
 	if err != nil {
 		return nil, err
 	}

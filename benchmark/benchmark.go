@@ -37,6 +37,20 @@ type Options struct {
 	// ServerProfile, if set, makes each server process a scenario starts write a CPU
 	// profile to ServerProfile.serve-N.
 	ServerProfile string
+	// ProfileWindow, if set, is called as a scenario that runs the product in the
+	// bench's process starts its clock (window names it: ingest, freshness, batch,
+	// incremental) and the function it returns when the clock stops, so that a profile
+	// shows the measured work without the generation of its input.
+	ProfileWindow func(window string) (stop func())
+}
+
+// profileWindow starts the named measured window's profile, if any; call the result
+// when the window ends.
+func (o Options) profileWindow(window string) (stop func()) {
+	if o.ProfileWindow == nil {
+		return func() {}
+	}
+	return o.ProfileWindow(window)
 }
 
 // Result is one measured figure.

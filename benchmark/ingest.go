@@ -55,6 +55,7 @@ func ingest(ctx context.Context, o Options) ([]Result, error) {
 		return nil, err
 	}
 	defer client.Close()
+	stopProfile := o.profileWindow("ingest")
 	start := time.Now()
 	ends, err := produceAll(ctx, client, records.len(), records.record)
 	acked := since(start)
@@ -63,6 +64,7 @@ func ingest(ctx context.Context, o Options) ([]Result, error) {
 		err = srv.Speed().WaitApplied(ctx, ends[message.TradesTopic])
 	}
 	elapsed := since(start)
+	stopProfile()
 	stopQueries()
 	wg.Wait()
 	if err != nil {
@@ -120,6 +122,7 @@ func freshness(ctx context.Context, o Options) ([]Result, error) {
 		}
 	}()
 	var latencies []time.Duration
+	defer o.profileWindow("freshness")()
 	deadline := time.Now().Add(duration)
 	for i := 0; time.Now().Before(deadline); i++ {
 		user := int64(1_000_000_000 + i)

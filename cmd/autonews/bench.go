@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -18,24 +19,31 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	quick := fs.Bool("quick", false, "run every scenario small, to show it works")
 	asJSON := fs.Bool("json", false, "print the results as JSON")
 	only := fs.String("only", "", "run only these scenarios, comma-separated (ingest, freshness, batch, queries, restart)")
-	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file and its allocations to FILE.allocs, for go tool pprof (the ingest and freshness scenarios run the product in the bench's process); each server process the bench starts writes its own to FILE.serve-N and FILE.serve-N.allocs")
+	cpuProfile := fs.String("cpuprofile", "", "write CPU profiles of the measured work, for go tool pprof: FILE.ingest, FILE.freshness, FILE.batch and FILE.incremental for the scenarios that run the product in the bench's process (their measured windows only), FILE.serve-N and FILE.serve-N.allocs from each server process the bench starts, and the bench process's allocations to FILE.allocs")
 	baseline := fs.String("mysql-baseline", "", "a MySQL or MariaDB server (DSN like root@tcp(127.0.0.1:3306)/) to load the same holdings into and compare queries with; the bench creates database autonews_bench there")
 	duckdb := fs.String("duckdb", "", "a DuckDB runner to compare the batch job with on the same files (build it: cd bench/duckdb && go build -o /tmp/autonews-duckdb .)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	stopProfile, err := startCPUProfile(*cpuProfile)
-	if err != nil {
-		return err
-	}
-	defer stopProfile()
 	var scenarios []string
 	if *only != "" {
 		scenarios = strings.Split(*only, ",")
 	}
-	results, err := benchmark.Run(ctx, benchmark.Options{Quick: *quick, Progress: stderr, Only: scenarios, DuckDB: *duckdb, MySQLBaseline: *baseline,
-		ServerProfile: *cpuProfile})
-	if err != nil {
+	opts := benchmark.Options{Quick: *quick, Progress: stderr, Only: scenarios, DuckDB: *duckdb, MySQLBaseline: *baseline,
+		ServerProfile: *cpuProfile}
+	var profileErr error
+	if *cpuProfile != "" {
+		opts.ProfileWindow = func(window string) func() {
+			stop, err := startCPUProfile(*cpuProfile + "." + window)
+			if err != nil {
+				profileErr = errors.Join(profileErr, err)
+				return func() {}
+			}
+			return stop
+		}
+	}
+	results, err := benchmark.Run(ctx, opts)
+	if err := errors.Join(err, profileErr); err != nil {
 		return err
 	}
 	if *cpuProfile != "" {
