@@ -398,8 +398,10 @@ func (f *fold) scatterBatch(sc *scatterer, b *foldBatch) error {
 		if key, ok := packedKey(user, symbol); ok {
 			part := f.users.of(user)
 			small, fits := entryShares(shares)
-			if _, owned := sc.positions.index(part); owned && !fits {
-				sc.largeShares[row] = shares
+			if !fits {
+				if _, owned := sc.positions.index(part); owned {
+					sc.largeShares[row] = shares
+				}
 			}
 			sc.stagedPositions.addOwned(sc.positions, part, positionEntry{key: key, shares: small, row: row})
 		} else if sc.nth == 0 {
