@@ -118,7 +118,7 @@ func (a *Aggregate) advance(ctx context.Context, base *ledger.Snapshot, epoch ui
 			return nil, ComputeStats{}, fmt.Errorf("master dataset covers partition %d only below offset %d, short of the cut at %d", p, covered[p], off)
 		}
 	}
-	f := &fold{agg: a, baseNames: base.Columns().SymbolNames, largeShares: map[uint32]int64{}}
+	f := &fold{agg: a, baseNames: base.Columns().SymbolNames}
 	f.stats.Segments = len(todo)
 	if err := f.run(ctx, todo, cut, rows); err != nil {
 		return nil, f.stats, err
@@ -167,9 +167,9 @@ type fold struct {
 	users      userPartitions
 	candidates []candidate
 	duplicate  []uint64 // bit per row: a trade_id folded before
-	// largeShares are the signed quantities that position entries do not hold, by row;
-	// read by every sum worker, written by none.
-	largeShares map[uint32]int64
+	// largeShares are the signed quantities that position entries do not hold, in row
+	// order; read by every sum worker, written by none.
+	largeShares []largeShare
 
 	// prices are last prices by the aggregate's symbol id. Every row counts, redelivered
 	// ones too: they carry their trade's price, and counting every row makes the last

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"maps"
 	"math"
 	"math/bits"
 	"runtime"
@@ -125,6 +124,20 @@ type positionEntry struct {
 // largeSharesMark stands in an entry for a signed quantity outside (MinInt32, MaxInt32].
 const largeSharesMark = math.MinInt32
 
+// largeShare is the signed quantity of a row whose position entry holds
+// largeSharesMark. The contract allows quantities up to 10^12: should most trades be
+// that large, these cost 16 bytes a row more, where a map would cost about 40.
+type largeShare struct {
+	row    uint32
+	shares int64
+}
+
+// largeShareOf returns the signed quantity of row, one of shares (in row order).
+func largeShareOf(shares []largeShare, row uint32) int64 {
+	i, _ := slices.BinarySearchFunc(shares, row, func(s largeShare, row uint32) int { return cmp.Compare(s.row, row) })
+	return shares[i].shares
+}
+
 // entryShares returns the signed quantity an entry holds for shares, and whether it
 // holds it itself.
 func entryShares(shares int64) (int32, bool) {
@@ -214,9 +227,9 @@ type scatterer struct {
 	// nth row, and the first keeps the rows whose keys do not pack.
 	nth, n int
 	wide   []wideEntry
-	// largeShares holds, by row, the signed quantities of the owned partitions' entries
-	// that hold largeSharesMark.
-	largeShares map[uint32]int64
+	// largeShares holds the signed quantities of the owned partitions' entries that hold
+	// largeSharesMark, in row order.
+	largeShares []largeShare
 	prices      ledger.SymbolMarks
 }
 
@@ -250,7 +263,7 @@ func (f *fold) scatter(ctx context.Context, segs []Segment, cut ledger.Cut, rows
 	// With one worker, it scatters both.
 	idWorkers, positionWorkers := max(1, workers/2), max(1, workers-workers/2)
 	for w := range f.scatterers {
-		sc := &scatterer{largeShares: map[uint32]int64{}}
+		sc := &scatterer{}
 		if w < idWorkers {
 			sc.ids = share(w, idWorkers, 1<<idPartitionBits)
 		}
@@ -321,8 +334,10 @@ func (f *fold) scatter(ctx context.Context, segs []Segment, cut ledger.Cut, rows
 		sc.idParts, sc.positionParts = sc.stagedIDs.flush(), sc.stagedPositions.flush()
 		sc.stagedIDs, sc.stagedPositions = nil, nil
 		sc.prices.Each(f.prices.Note)
-		maps.Copy(f.largeShares, sc.largeShares)
+		f.largeShares = append(f.largeShares, sc.largeShares...)
 	}
+	// Each scatterer's are in row order; those of several interleave.
+	slices.SortFunc(f.largeShares, func(a, b largeShare) int { return cmp.Compare(a.row, b.row) })
 	return nil
 }
 
@@ -400,7 +415,7 @@ func (f *fold) scatterBatch(sc *scatterer, b *foldBatch) error {
 			small, fits := entryShares(shares)
 			if !fits {
 				if _, owned := sc.positions.index(part); owned {
-					sc.largeShares[row] = shares
+					sc.largeShares = append(sc.largeShares, largeShare{row: row, shares: shares})
 				}
 			}
 			sc.stagedPositions.addOwned(sc.positions, part, positionEntry{key: key, shares: small, row: row})
@@ -568,7 +583,7 @@ func (f *fold) sum(ctx context.Context) error {
 			}
 			shares := int64(e.shares)
 			if e.shares == largeSharesMark {
-				shares = f.largeShares[e.row]
+				shares = largeShareOf(f.largeShares, e.row)
 			}
 			slot := table.slot(e.key)
 			sum, ok := ledger.AddShares(slot.shares, shares)

@@ -515,7 +515,7 @@ func TestQuantitiesBeyond32BitsSumInLogOrder(t *testing.T) {
 			if rng.IntN(2) == 0 {
 				side = message.Sell // a sale of 2^31 is exactly math.MinInt32 shares
 			}
-			tr := archived(fmt.Sprintf("T%d-%d", p, off), rng.Int64N(4)+1, []string{"MMM", "KO"}[rng.IntN(2)], side, quantities[rng.IntN(len(quantities))], p, off)
+			tr := archived(fmt.Sprintf("T%d-%d", p, off), rng.Int64N(64)+1, []string{"MMM", "KO"}[rng.IntN(2)], side, quantities[rng.IntN(len(quantities))], p, off)
 			if len(rows) > 0 && rng.IntN(8) == 0 { // a redelivery: counts once
 				tr.Trade = rows[rng.IntN(len(rows))].Trade
 			}
@@ -543,12 +543,18 @@ func TestQuantitiesBeyond32BitsSumInLogOrder(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	snap, stats, err := Compute(context.Background(), m, 1, h.end)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h.sameAsBook(t, snap, book)
-	if refused == 0 || stats.Overflows != refused {
-		t.Fatalf("%d overflows, the book refused %d (want some)", stats.Overflows, refused)
+	// With four scatterers, two of positions owning half of the 64 users each, the large
+	// quantities the two keep interleave by row.
+	for workers := 1; workers <= 4; workers++ {
+		agg := NewAggregate(m)
+		agg.scatterWorkers, agg.positionPartitionRows = workers, 64
+		snap, stats, err := agg.Advance(context.Background(), ledger.EmptySnapshot(), 1, h.end)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.sameAsBook(t, snap, book)
+		if refused == 0 || stats.Overflows != refused {
+			t.Fatalf("%d scatterers: %d overflows, the book refused %d (want some)", workers, stats.Overflows, refused)
+		}
 	}
 }
