@@ -31,11 +31,11 @@ type mergeSpan struct {
 // merge adds the fold's positions to base's and returns the snapshot of epoch at cut.
 func (f *fold) merge(ctx context.Context, base *ledger.Snapshot, epoch uint64, cut ledger.Cut) (*ledger.Snapshot, error) {
 	baseCols := base.Columns()
-	n := f.agg.mergeSpans
-	if n == 0 {
-		n = runtime.GOMAXPROCS(0)
+	spanCount := f.agg.mergeSpans
+	if spanCount == 0 {
+		spanCount = runtime.GOMAXPROCS(0)
 	}
-	spans := f.mergeSpans(baseCols.Users, n)
+	spans := f.mergeSpans(baseCols.Users, spanCount)
 	room := 0
 	for i := range spans {
 		spans[i].out = room
@@ -47,7 +47,7 @@ func (f *fold) merge(ctx context.Context, base *ledger.Snapshot, epoch uint64, c
 	}
 	// Each span left room for positions that summed to zero or met a base row: close
 	// the gaps.
-	n = 0
+	n := 0
 	for _, s := range spans {
 		if s.err != nil {
 			return nil, s.err
