@@ -391,10 +391,7 @@ func (f *fold) prepareBatch(c *tradeColumns, seg Segment, segID uint32, cut ledg
 func (f *fold) scatterBatch(sc *scatterer, b *foldBatch) error {
 	if sc.ids.n > 0 {
 		for i := b.from; i < b.to; i++ {
-			hash := b.idHashes[i]
-			if hash == 0 {
-				hash = 1 // zero marks an empty slot
-			}
+			hash := b.idHashes[i] // a zero hash, the id set's empty slot, is mapped by its insert
 			row := b.firstFoldRow + uint32(i-b.from)
 			sc.stagedIDs.addOwned(sc.ids, hash>>(64-idPartitionBits), newIDEntry(hash, row))
 		}

@@ -11,11 +11,12 @@ type stagedParts[T any] struct {
 	counts []uint8 // entries staged per partition
 }
 
-// stageRows entries of 16 or 24 bytes are eight or twelve cache lines, and a scatterer's
-// buffers for a thousand partitions 0.5 or 0.8 MB. Longer moves write partitions faster
-// than the two or three lines of 8 entries, whose buffers fitted in a core's L2 cache:
-// the 50M-trade fold, alternating three runs each, 6.13-6.39 s with 32 and 6.16-6.29 s
-// with 64 against 6.31-6.53 s with 8.
+// stageRows entries of 12 or 16 bytes (an id's or a position's) are six or eight cache
+// lines, and a scatterer's buffers for a thousand partitions 0.4 or 0.5 MB. Longer moves
+// write partitions faster than the few lines of 8 entries, whose buffers fitted in a
+// core's L2 cache: the 50M-trade fold, alternating three runs each, 6.13-6.39 s with 32
+// and 6.16-6.29 s with 64 against 6.31-6.53 s with 8 (entries of 16 and 24 bytes then);
+// with entries of 12 and 16 bytes, 64 is still no faster (6.40-6.57 s against 6.47-6.64 s).
 const stageRows = 32
 
 func newStagedParts[T any](parts [][]T) *stagedParts[T] {
