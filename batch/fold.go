@@ -173,8 +173,10 @@ type fold struct {
 
 	// prices are last prices by the aggregate's symbol id. Every row counts, redelivered
 	// ones too: they carry their trade's price, and counting every row makes the last
-	// price independent of which copy of a trade, or which scatterer, saw it first.
+	// price independent of which copy of a trade was read first.
 	prices ledger.SymbolMarks
+	// traded are the symbols of the rows in range: each needs a price.
+	traded []uint32
 
 	// The snapshot's symbols are ranked by name; baseRank and foldRank map the base
 	// snapshot's and the aggregate's symbol ids to their rank among names.

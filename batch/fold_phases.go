@@ -178,6 +178,7 @@ func (f *fold) run(ctx context.Context, segs []Segment, cut ledger.Cut, rows int
 		took *time.Duration
 	}{
 		{func(ctx context.Context) error { return f.scatter(ctx, segs, cut, rows) }, &phases.Scatter},
+		{func(ctx context.Context) error { return f.notePrices(ctx, segs, cut) }, &phases.Prices},
 		{f.deduplicate, &phases.Deduplicate},
 		{f.resolveCandidates, &phases.Resolve},
 		{f.sum, &phases.Sum},
@@ -223,14 +224,16 @@ type scatterer struct {
 	// The partitions above are filled through these while the scatter runs.
 	stagedIDs       *stagedParts[idEntry]
 	stagedPositions *stagedParts[positionEntry]
-	// Of the scatterers of positions, this is the nth of n: it notes the price of every
-	// nth row, and the first keeps the rows whose keys do not pack.
+	// Of the scatterers of positions, this is the nth of n; the first keeps the rows
+	// whose keys do not pack.
 	nth, n int
 	wide   []wideEntry
 	// largeShares holds the signed quantities of the owned partitions' entries that hold
 	// largeSharesMark, in row order.
 	largeShares []largeShare
-	prices      ledger.SymbolMarks
+	// traded marks, by the aggregate's symbol id, the symbols of the rows in range (every
+	// scatterer of positions sees every row).
+	traded []bool
 }
 
 // ownedParts is a range of partition numbers.
@@ -333,9 +336,16 @@ func (f *fold) scatter(ctx context.Context, segs []Segment, cut ledger.Cut, rows
 	for _, sc := range f.scatterers {
 		sc.idParts, sc.positionParts = sc.stagedIDs.flush(), sc.stagedPositions.flush()
 		sc.stagedIDs, sc.stagedPositions = nil, nil
-		sc.prices.Each(f.prices.Note)
 		f.largeShares = append(f.largeShares, sc.largeShares...)
+		for symbol, traded := range sc.traded {
+			if traded {
+				f.traded = append(f.traded, uint32(symbol))
+			}
+		}
 	}
+	// Each scatterer of positions saw every row.
+	slices.Sort(f.traded)
+	f.traded = slices.Compact(f.traded)
 	// Each scatterer's are in row order; those of several interleave.
 	slices.SortFunc(f.largeShares, func(a, b largeShare) int { return cmp.Compare(a.row, b.row) })
 	return nil
@@ -399,6 +409,11 @@ func (f *fold) scatterBatch(sc *scatterer, b *foldBatch) error {
 	if sc.n == 0 { // not a scatterer of positions
 		return nil
 	}
+	for _, symbol := range b.symbolIDs {
+		if int(symbol) >= len(sc.traded) {
+			sc.traded = append(sc.traded, make([]bool, int(symbol)+1-len(sc.traded))...)
+		}
+	}
 	for i := b.from; i < b.to; i++ {
 		user := b.userID[i]
 		if user <= 0 {
@@ -406,6 +421,7 @@ func (f *fold) scatterBatch(sc *scatterer, b *foldBatch) error {
 		}
 		row := b.firstFoldRow + uint32(i-b.from)
 		symbol := b.symbolIDs[b.symbols.indices[i]]
+		sc.traded[symbol] = true
 		shares := b.signs[b.sides.indices[i]] * b.quantity[i]
 		if key, ok := packedKey(user, symbol); ok {
 			part := f.users.of(user)
@@ -418,9 +434,6 @@ func (f *fold) scatterBatch(sc *scatterer, b *foldBatch) error {
 			sc.stagedPositions.addOwned(sc.positions, part, positionEntry{key: key, shares: small, row: row})
 		} else if sc.nth == 0 {
 			sc.wide = append(sc.wide, wideEntry{user: user, symbol: symbol, shares: shares, row: row})
-		}
-		if (i-b.from)%sc.n == sc.nth {
-			sc.prices.Note(symbol, ledger.PriceMark{Price: b.price[i], TSMicros: int64(b.ts[i]), At: ledger.LogPosition{Partition: b.seg.Partition, Offset: b.offset[i]}})
 		}
 	}
 	return nil

@@ -292,7 +292,7 @@ func TestAFoldRefusesSegmentsWhoseColumnsBreakTheContract(t *testing.T) {
 		{"trade_id a number", func(f []arrow.Field) { f[colTradeID].Type = arrow.PrimitiveTypes.Int64 },
 			`[` + strings.Replace(row, `"a"`, `7`, 1) + `]`, "rows 0-0: column trade_id: the column holds INT64 values, want byte arrays"},
 		{"price missing", func(f []arrow.Field) { f[colPrice].Nullable = true },
-			`[` + strings.Replace(row, `"price":10`, `"price":null`, 1) + `]`, "rows 0-0: column price: the column holds nulls"},
+			`[` + strings.Replace(row, `"price":10`, `"price":null`, 1) + `]`, "row group 0: column price holds nulls"},
 		{"user_id text", func(f []arrow.Field) { f[colUserID].Type = arrow.BinaryTypes.String },
 			`[` + strings.Replace(row, `"user_id":1`, `"user_id":"1"`, 1) + `]`, "rows 0-0: column user_id: the column holds BYTE_ARRAY values, want int64"},
 		{"ts in milliseconds", func(f []arrow.Field) { f[colTS].Type = &arrow.TimestampType{Unit: arrow.Millisecond, TimeZone: "UTC"} },

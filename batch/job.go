@@ -23,19 +23,22 @@ type ComputeStats struct {
 	// Incremental is true when the run built on a previous snapshot rather than on the
 	// whole history.
 	Incremental bool
-	Elapsed     time.Duration
+	// PriceRowGroups is how many row groups were read for last prices; the others held
+	// only trades older than every symbol's last.
+	PriceRowGroups int
+	Elapsed        time.Duration
 	// Phases says where Elapsed went.
 	Phases FoldPhases
 }
 
 // FoldPhases are the durations of a fold's phases (see fold.run).
 type FoldPhases struct {
-	Scatter, Deduplicate, Resolve, Sum, Merge time.Duration
+	Scatter, Prices, Deduplicate, Resolve, Sum, Merge time.Duration
 }
 
 func (p FoldPhases) String() string {
-	return fmt.Sprintf("scatter %s, deduplicate %s, resolve %s, sum %s, merge %s",
-		p.Scatter.Round(time.Millisecond), p.Deduplicate.Round(time.Millisecond), p.Resolve.Round(time.Millisecond),
+	return fmt.Sprintf("scatter %s, prices %s, deduplicate %s, resolve %s, sum %s, merge %s",
+		p.Scatter.Round(time.Millisecond), p.Prices.Round(time.Millisecond), p.Deduplicate.Round(time.Millisecond), p.Resolve.Round(time.Millisecond),
 		p.Sum.Round(time.Millisecond), p.Merge.Round(time.Millisecond))
 }
 

@@ -50,7 +50,7 @@ func (m *Master) RecentTradeIDs(ctx context.Context, cut ledger.Cut, limit int) 
 // order. It reads two columns of the nine: at start-up this seeds the deduplication
 // window from a million rows, and reading whole rows took a quarter of a restart.
 func readIDsBelow(ctx context.Context, path string, end int64) ([]string, error) {
-	rr, pf, err := openTradeReader(ctx, path, pqarrow.ArrowReadProperties{BatchSize: readBatchRows}, []int{colOffset, colTradeID})
+	rr, pf, err := openTradeReader(ctx, path, pqarrow.ArrowReadProperties{BatchSize: readBatchRows}, []int{colOffset, colTradeID}, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -68,7 +68,7 @@ func readTradeColumns(ctx context.Context, path string, hashID func(string) uint
 	props := pqarrow.ArrowReadProperties{BatchSize: readBatchRows}
 	props.SetReadDict(colSymbol, true)
 	props.SetReadDict(colSide, true)
-	rr, pf, err := openTradeReader(ctx, path, props, []int{colSymbol, colSide})
+	rr, pf, err := openTradeReader(ctx, path, props, []int{colSymbol, colSide}, nil)
 	if err != nil {
 		return err
 	}
@@ -108,7 +108,7 @@ func readTradeColumns(ctx context.Context, path string, hashID func(string) uint
 // readTradeIDs returns the trade_id of each of the given row numbers (ascending) of the
 // segment file.
 func readTradeIDs(ctx context.Context, path string, rows []int) ([]string, error) {
-	rr, pf, err := openTradeReader(ctx, path, pqarrow.ArrowReadProperties{BatchSize: readBatchRows}, []int{colTradeID})
+	rr, pf, err := openTradeReader(ctx, path, pqarrow.ArrowReadProperties{BatchSize: readBatchRows}, []int{colTradeID}, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -135,9 +135,9 @@ func readTradeIDs(ctx context.Context, path string, rows []int) ([]string, error
 	return out, nil
 }
 
-// openTradeReader opens a segment file and a reader of the given columns (nil: all).
-// Closing the file is the caller's.
-func openTradeReader(ctx context.Context, path string, props pqarrow.ArrowReadProperties, columns []int) (pqarrow.RecordReader, *file.Reader, error) {
+// openTradeReader opens a segment file and a reader of the given columns of the given row
+// groups (nil: all). Closing the file is the caller's.
+func openTradeReader(ctx context.Context, path string, props pqarrow.ArrowReadProperties, columns, rowGroups []int) (pqarrow.RecordReader, *file.Reader, error) {
 	pf, err := file.OpenParquetFile(path, false)
 	if err != nil {
 		return nil, nil, err
@@ -151,7 +151,7 @@ func openTradeReader(ctx context.Context, path string, props pqarrow.ArrowReadPr
 		pf.Close()
 		return nil, nil, err
 	}
-	rr, err := fr.GetRecordReader(ctx, columns, nil)
+	rr, err := fr.GetRecordReader(ctx, columns, rowGroups)
 	if err != nil {
 		pf.Close()
 		return nil, nil, err

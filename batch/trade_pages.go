@@ -20,27 +20,26 @@ import (
 // from the page: through pqarrow, every id was first copied into an Arrow string builder
 // (1.75 times the time, reading 12M ids).
 
-// pageValues are a batch's plain columns: ts in microseconds, trade_ids as their hashes.
+// pageValues are the plain columns of a batch that the scatter reads, trade_ids as their
+// hashes. Prices and timestamps are read apart, only where they decide a last price (see
+// fold_prices.go).
 type pageValues struct {
-	offset, userID, quantity, ts []int64
-	price                        []float64
-	idHashes                     []uint64
+	offset, userID, quantity []int64
+	idHashes                 []uint64
 }
 
 // pageValueBuffers recycles pageValues of readBatchRows rows.
 var pageValueBuffers = sync.Pool{New: func() any {
 	return &pageValues{
 		offset: make([]int64, readBatchRows), userID: make([]int64, readBatchRows),
-		quantity: make([]int64, readBatchRows), ts: make([]int64, readBatchRows),
-		price: make([]float64, readBatchRows), idHashes: make([]uint64, readBatchRows),
+		quantity: make([]int64, readBatchRows), idHashes: make([]uint64, readBatchRows),
 	}
 }}
 
 // pageValuesOf returns recycled buffers for rows values.
 func pageValuesOf(rows int) *pageValues {
 	v := pageValueBuffers.Get().(*pageValues)
-	v.offset, v.userID, v.quantity, v.ts = v.offset[:rows], v.userID[:rows], v.quantity[:rows], v.ts[:rows]
-	v.price, v.idHashes = v.price[:rows], v.idHashes[:rows]
+	v.offset, v.userID, v.quantity, v.idHashes = v.offset[:rows], v.userID[:rows], v.quantity[:rows], v.idHashes[:rows]
 	return v
 }
 
@@ -48,9 +47,9 @@ func (v *pageValues) recycle() { pageValueBuffers.Put(v) }
 
 // tradePages reads the plain columns of a segment file, batch after batch.
 type tradePages struct {
-	offset, userID, quantity, ts, price, tradeID columnPages
-	hash                                         func(string) uint64
-	ids                                          []parquet.ByteArray
+	offset, userID, quantity, tradeID columnPages
+	hash                              func(string) uint64
+	ids                               []parquet.ByteArray
 }
 
 func newTradePages(pf *file.Reader, hash func(string) uint64) (*tradePages, error) {
@@ -61,7 +60,7 @@ func newTradePages(pf *file.Reader, hash func(string) uint64) (*tradePages, erro
 	scratch := int(min(readBatchRows, pf.NumRows()))
 	p := &tradePages{hash: hash, ids: make([]parquet.ByteArray, scratch)}
 	for col, pages := range map[int]*columnPages{colOffset: &p.offset, colUserID: &p.userID, colQuantity: &p.quantity,
-		colTS: &p.ts, colPrice: &p.price, colTradeID: &p.tradeID} {
+		colTradeID: &p.tradeID} {
 		*pages = columnPages{file: pf, col: col, levels: make([]int16, scratch)}
 	}
 	return p, nil
@@ -94,10 +93,6 @@ func (p *tradePages) read(v *pageValues) error {
 		}},
 		{&p.quantity, func(c *columnPages) error {
 			return readValues[int64, *file.Int64ColumnChunkReader](c, v.quantity)
-		}},
-		{&p.ts, func(c *columnPages) error { return readValues[int64, *file.Int64ColumnChunkReader](c, v.ts) }},
-		{&p.price, func(c *columnPages) error {
-			return readValues[float64, *file.Float64ColumnChunkReader](c, v.price)
 		}},
 		{&p.tradeID, func(c *columnPages) error { return p.readHashes(c, v.idHashes) }},
 	} {
