@@ -1,6 +1,7 @@
 package batch
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -39,6 +40,10 @@ type Aggregate struct {
 
 	segments   []Segment // the segments rows were read from; rowLocation.segment indexes it
 	segmentIDs map[string]uint32
+	// rows is how many rows the aggregate has folded: each has a number below it, which
+	// the id set keeps, and spans say where the numbered rows lie in the master dataset.
+	rows  uint32
+	spans []batchSpan // in row order
 
 	symbols map[string]uint32 // symbol ids in the order symbols were first seen
 	names   []string
@@ -118,11 +123,12 @@ func (a *Aggregate) advance(ctx context.Context, base *ledger.Snapshot, epoch ui
 			return nil, ComputeStats{}, fmt.Errorf("master dataset covers partition %d only below offset %d, short of the cut at %d", p, covered[p], off)
 		}
 	}
-	f := &fold{agg: a, baseNames: base.Columns().SymbolNames}
+	f := &fold{agg: a, firstRow: a.rows, baseNames: base.Columns().SymbolNames}
 	f.stats.Segments = len(todo)
 	if err := f.run(ctx, todo, cut, rows); err != nil {
 		return nil, f.stats, err
 	}
+	a.rows += f.rows
 	start := time.Now()
 	snap, err := f.merge(ctx, base, epoch, cut)
 	f.stats.Phases.Merge = time.Since(start)
@@ -137,6 +143,16 @@ func (a *Aggregate) segmentID(seg Segment) uint32 {
 		a.segmentIDs[seg.Path] = id
 	}
 	return id
+}
+
+// locate returns where the aggregate's row lies in the master dataset.
+func (a *Aggregate) locate(row uint32) rowLocation {
+	i, found := slices.BinarySearchFunc(a.spans, row, func(s batchSpan, row uint32) int { return cmp.Compare(s.firstRow, row) })
+	if !found {
+		i-- // the span that starts before row
+	}
+	s := a.spans[i]
+	return rowLocation{segment: s.segment, row: s.segmentRow + (row - s.firstRow)}
 }
 
 // internAll returns the aggregate's symbol id of each of a batch dictionary's values.
@@ -160,8 +176,10 @@ func (a *Aggregate) internAll(values *array.String) []uint32 {
 type fold struct {
 	agg   *Aggregate
 	stats ComputeStats
-	rows  uint32      // rows scattered so far; a row's number in the fold
-	spans []batchSpan // where the fold's rows lie in the master dataset, in row order
+	rows  uint32 // rows scattered so far; a row's number in the fold
+	// firstRow is the aggregate's number of the fold's row 0: the id set keeps a row by
+	// the aggregate's number, firstRow plus its number in the fold.
+	firstRow uint32
 
 	scatterers []*scatterer
 	users      userPartitions

@@ -95,11 +95,11 @@ func userStatistics(rg *metadata.RowGroupMetaData) (*metadata.Int64Statistics, b
 	return ints, ok && ints.HasMinMax()
 }
 
-// idEntry is a row's trade_id hash and its number in the fold; where the row lies in the
-// master dataset follows from the number (see locator). 12 bytes, where the location
-// would make 24 and a uint64 hash's alignment 16: the scatter writes one per row to
-// memory it has just allocated, and those writes were most of its time in the 50M-trade
-// profile.
+// idEntry is a row's trade_id hash and its number in the aggregate; where the row lies
+// in the master dataset follows from the number (see Aggregate.locate). 12 bytes, where
+// the location would make 24 and a uint64 hash's alignment 16: the scatter writes one
+// per row to memory it has just allocated, and those writes were most of its time in the
+// 50M-trade profile. The id set keeps the entries as they are.
 type idEntry struct {
 	hashLow, hashHigh uint32
 	row               uint32
@@ -158,11 +158,9 @@ type wideEntry struct {
 }
 
 // candidate is a row whose trade_id hash was folded before: a duplicate if the trade_id
-// read where the hash was first seen is the same.
+// read where the hash was first seen is the same. Both are the aggregate's row numbers.
 type candidate struct {
-	first rowLocation
-	loc   rowLocation
-	row   uint32
+	first, row uint32
 }
 
 // run folds the segments' rows between the aggregate's cut and cut, in phases.
@@ -383,8 +381,8 @@ func (f *fold) prepareBatch(c *tradeColumns, seg Segment, segID uint32, cut ledg
 	if from >= to {
 		return nil, nil
 	}
-	if int64(f.rows)+int64(to-from) > math.MaxUint32 {
-		return nil, fmt.Errorf("more than %d trades in one batch run", math.MaxUint32)
+	if int64(f.firstRow)+int64(f.rows)+int64(to-from) > math.MaxUint32 {
+		return nil, fmt.Errorf("more than %d trades in the master dataset: the batch layer numbers them in 32 bits", uint32(math.MaxUint32))
 	}
 	signs, err := sideSigns(c.sides.values)
 	if err != nil {
@@ -392,7 +390,7 @@ func (f *fold) prepareBatch(c *tradeColumns, seg Segment, segID uint32, cut ledg
 	}
 	b := &foldBatch{tradeColumns: c, seg: seg, from: from, to: to, firstFoldRow: f.rows, signs: signs,
 		symbolIDs: f.agg.internAll(c.symbols.values)}
-	f.spans = append(f.spans, batchSpan{firstFoldRow: f.rows, segment: segID, firstRow: uint32(c.firstRow + from)})
+	f.agg.spans = append(f.agg.spans, batchSpan{firstRow: f.firstRow + f.rows, segment: segID, segmentRow: uint32(c.firstRow + from)})
 	f.rows += uint32(to - from)
 	return b, nil
 }
@@ -402,7 +400,7 @@ func (f *fold) scatterBatch(sc *scatterer, b *foldBatch) error {
 	if sc.ids.n > 0 {
 		for i := b.from; i < b.to; i++ {
 			hash := b.idHashes[i] // a zero hash, the id set's empty slot, is mapped by its insert
-			row := b.firstFoldRow + uint32(i-b.from)
+			row := f.firstRow + b.firstFoldRow + uint32(i-b.from)
 			sc.stagedIDs.addOwned(sc.ids, hash>>(64-idPartitionBits), newIDEntry(hash, row))
 		}
 	}
@@ -439,27 +437,12 @@ func (f *fold) scatterBatch(sc *scatterer, b *foldBatch) error {
 	return nil
 }
 
-// batchSpan says where a batch's rows in range lie in the master dataset: the fold's rows
-// from firstFoldRow on are the segment's rows from firstRow on.
+// batchSpan says where a batch's rows in range lie in the master dataset: the aggregate's
+// rows from firstRow on are the segment's rows from segmentRow on.
 type batchSpan struct {
-	firstFoldRow uint32
-	segment      uint32
-	firstRow     uint32
-}
-
-// locator finds where fold rows lie in the master dataset, for rows asked in ascending
-// order: each partition's deduplication walks the fold's spans once.
-type locator struct {
-	spans []batchSpan // in fold row order
-	at    int
-}
-
-func (l *locator) locate(row uint32) rowLocation {
-	for l.at+1 < len(l.spans) && l.spans[l.at+1].firstFoldRow <= row {
-		l.at++
-	}
-	s := l.spans[l.at]
-	return rowLocation{segment: s.segment, row: s.firstRow + (row - s.firstFoldRow)}
+	firstRow   uint32
+	segment    uint32
+	segmentRow uint32
 }
 
 // takePartition hands over partition p from the scatterer that owns it, which then
@@ -505,11 +488,9 @@ func (f *fold) deduplicate(ctx context.Context) error {
 		// by side, and the other worker inserts into the next one.
 		ids := f.agg.ids[p]
 		ids.reserve(len(entries))
-		rows := locator{spans: f.spans}
 		for _, e := range entries {
-			loc := rows.locate(e.row)
-			if first, seen := ids.insert(e.hash(), loc); seen {
-				perWorker[w] = append(perWorker[w], candidate{first: first, loc: loc, row: e.row})
+			if first, seen := ids.insert(e); seen {
+				perWorker[w] = append(perWorker[w], candidate{first: first, row: e.row})
 			}
 		}
 		f.agg.ids[p] = ids
@@ -532,8 +513,9 @@ func (f *fold) resolveCandidates(ctx context.Context) error {
 	}
 	rowsBySegment := map[uint32][]int{}
 	for _, c := range f.candidates {
-		rowsBySegment[c.first.segment] = append(rowsBySegment[c.first.segment], int(c.first.row))
-		rowsBySegment[c.loc.segment] = append(rowsBySegment[c.loc.segment], int(c.loc.row))
+		for _, loc := range []rowLocation{f.agg.locate(c.first), f.agg.locate(c.row)} {
+			rowsBySegment[loc.segment] = append(rowsBySegment[loc.segment], int(loc.row))
+		}
 	}
 	ids := make(map[rowLocation]string, 2*len(f.candidates))
 	for seg, rows := range rowsBySegment {
@@ -549,9 +531,10 @@ func (f *fold) resolveCandidates(ctx context.Context) error {
 		}
 	}
 	for _, c := range f.candidates {
-		id := ids[c.loc]
-		if _, collidedBefore := f.agg.collided[id]; id == ids[c.first] || collidedBefore {
-			f.duplicate[c.row/64] |= 1 << (c.row % 64)
+		id := ids[f.agg.locate(c.row)]
+		if _, collidedBefore := f.agg.collided[id]; id == ids[f.agg.locate(c.first)] || collidedBefore {
+			row := c.row - f.firstRow
+			f.duplicate[row/64] |= 1 << (row % 64)
 			f.stats.Duplicates++
 			continue
 		}

@@ -10,19 +10,14 @@ import (
 // profile of the map-based fold showed string hashing and map growth taking most of its
 // time, and a flat table costs one cache miss per probe instead of several.
 
-// idSet remembers the 64-bit hash of every trade_id folded and where that trade was read.
-// Equal hashes are only candidates for a duplicate: the fold confirms them against the
-// stored trade_id, so the set stays exact.
+// idSet remembers the 64-bit hash of every trade_id folded and the aggregate's number of
+// the row it was first read at. Equal hashes are only candidates for a duplicate: the
+// fold confirms them against the stored trade_ids, so the set stays exact. A slot is the
+// scatter's 12-byte entry as it is: a slot of the hash and the row's location took 16
+// bytes, and the 50M-trade fold's set 1.6 GB where it now takes 1.2.
 type idSet struct {
-	slots []idSlot
+	slots []idEntry // a zero hash marks an empty slot
 	n     int
-}
-
-// idSlot is a trade_id hash and where the trade was read: one cache line holds both, so
-// an insert misses the cache once.
-type idSlot struct {
-	hash uint64 // zero marks an empty slot
-	loc  rowLocation
 }
 
 // rowLocation names a row of the master dataset: a segment the aggregate has read and the
@@ -46,10 +41,10 @@ func (s *idSet) reserve(more int) {
 
 func (s *idSet) resize(expected int) {
 	old := s.slots
-	s.slots, s.n = make([]idSlot, max(16, 2*expected)), 0
+	s.slots, s.n = make([]idEntry, max(16, 2*expected)), 0
 	for _, e := range old {
-		if e.hash != 0 {
-			s.insert(e.hash, e.loc)
+		if e.hash() != 0 {
+			s.insert(e)
 		}
 	}
 }
@@ -60,23 +55,24 @@ func (s *idSet) home(hash uint64) int {
 	return int((hash & math.MaxUint32) * uint64(len(s.slots)) >> 32)
 }
 
-// insert adds hash at loc; when the hash is already present it returns where the first
-// trade with that hash was read, and adds nothing.
-func (s *idSet) insert(hash uint64, loc rowLocation) (first rowLocation, present bool) {
+// insert adds e; when its hash is already present it returns the row the first trade
+// with that hash was read at, and adds nothing.
+func (s *idSet) insert(e idEntry) (first uint32, present bool) {
+	hash := e.hash()
 	if hash == 0 {
-		hash = 1
+		hash, e.hashLow = 1, 1
 	}
 	if (s.n+1)*4 > len(s.slots)*3 {
 		s.resize(2 * s.n)
 	}
 	for i := s.home(hash); ; {
-		switch e := &s.slots[i]; e.hash {
+		switch slot := &s.slots[i]; slot.hash() {
 		case 0:
-			*e = idSlot{hash: hash, loc: loc}
+			*slot = e
 			s.n++
-			return rowLocation{}, false
+			return 0, false
 		case hash:
-			return e.loc, true
+			return slot.row, true
 		}
 		if i++; i == len(s.slots) {
 			i = 0

@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// The id set answers as a map from hash to first location would: through growth without
+// The id set answers as a map from hash to first row would: through growth without
 // a reservation, and for hashes whose probes start at the table's last slot and wrap.
 func TestIDSetRemembersTheFirstLocationOfEveryHash(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
@@ -22,17 +22,17 @@ func TestIDSetRemembersTheFirstLocationOfEveryHash(t *testing.T) {
 		if reserved {
 			set.reserve(len(hashes))
 		}
-		first := map[uint64]rowLocation{}
+		first := map[uint64]uint32{}
 		for round := range 2 {
 			for i, h := range hashes {
-				loc := rowLocation{segment: uint32(round), row: uint32(i)}
-				got, present := set.insert(h, loc)
+				row := uint32(round*len(hashes) + i)
+				got, present := set.insert(newIDEntry(h, row))
 				want, seen := first[h]
 				if present != seen || got != want {
 					t.Fatalf("reserved %v, round %d, hash %#x: %v %v, want %v %v", reserved, round, h, got, present, want, seen)
 				}
 				if !seen {
-					first[h] = loc
+					first[h] = row
 				}
 			}
 		}
@@ -49,7 +49,7 @@ func TestIDSetTakesSmallIncrementsWithoutRemakingItsTable(t *testing.T) {
 	var set idSet
 	set.reserve(10_000)
 	for i := range 10_000 {
-		set.insert(uint64(i)*0x9E3779B97F4A7C15+1, rowLocation{row: uint32(i)})
+		set.insert(newIDEntry(uint64(i)*0x9E3779B97F4A7C15+1, uint32(i)))
 	}
 	slots := &set.slots[0]
 	set.reserve(500)
