@@ -393,19 +393,48 @@ func tradeRecord(rows []ArchivedTrade) arrow.RecordBatch {
 }
 
 func TestAFoldReadsTradeIDsAcrossPagesAndRowGroups(t *testing.T) {
-	rng := rand.New(rand.NewPCG(9, 10))
-	// Pages of a few dozen ids and row groups of 700 rows: every batch the fold reads
-	// spans pages, and some span row groups; a tenth of the trades are redelivered.
-	props := parquet.NewWriterProperties(parquet.WithDataPageSize(256), parquet.WithMaxRowGroupLength(700),
-		parquet.WithDictionaryDefault(false), parquet.WithDictionaryFor("symbol", true), parquet.WithDictionaryFor("side", true))
-	h := writeHistoryWith(t, rng, 6000, 2, 2500, func() int64 { return rng.Int64N(200) + 1 }, props)
-	snap, stats, err := Compute(context.Background(), h.master, 1, h.end)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h.sameAsBook(t, snap, h.book(t, h.end))
-	if stats.Duplicates != countDuplicates(h.trades) || stats.Duplicates == 0 {
-		t.Fatalf("%d duplicates found, want %d", stats.Duplicates, countDuplicates(h.trades))
+	for _, tc := range []struct {
+		name string
+		ids  []parquet.WriterProperty
+		// plain: the ids are read straight from the pages (see plainByteArrayPages).
+		plain bool
+	}{
+		{"PLAIN, data pages v1", []parquet.WriterProperty{parquet.WithDictionaryFor("trade_id", false)}, true},
+		{"PLAIN, data pages v2", []parquet.WriterProperty{parquet.WithDictionaryFor("trade_id", false), parquet.WithDataPageVersion(parquet.DataPageV2)}, true},
+		{"dictionary-encoded", []parquet.WriterProperty{parquet.WithDictionaryFor("trade_id", true)}, false},
+		{"DELTA_BYTE_ARRAY", []parquet.WriterProperty{parquet.WithDictionaryFor("trade_id", false), parquet.WithEncodingFor("trade_id", parquet.Encodings.DeltaByteArray)}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(9, 10))
+			// Pages of a few dozen ids and row groups of 700 rows: every batch the fold
+			// reads spans pages, and some span row groups; a tenth of the trades are
+			// redelivered.
+			props := parquet.NewWriterProperties(append([]parquet.WriterProperty{parquet.WithDataPageSize(256), parquet.WithMaxRowGroupLength(700),
+				parquet.WithDictionaryDefault(false), parquet.WithDictionaryFor("symbol", true), parquet.WithDictionaryFor("side", true)}, tc.ids...)...)
+			h := writeHistoryWith(t, rng, 6000, 2, 2500, func() int64 { return rng.Int64N(200) + 1 }, props)
+			segs, err := h.master.Segments(message.TradesTopic)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, seg := range segs {
+				pf, err := file.OpenParquetFile(seg.Path, false)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if plain := plainByteArrays(pf, colTradeID) != nil; plain != tc.plain {
+					t.Fatalf("%s: read from the pages: %v, want %v", seg.Path, plain, tc.plain)
+				}
+				pf.Close()
+			}
+			snap, stats, err := Compute(context.Background(), h.master, 1, h.end)
+			if err != nil {
+				t.Fatal(err)
+			}
+			h.sameAsBook(t, snap, h.book(t, h.end))
+			if stats.Duplicates != countDuplicates(h.trades) || stats.Duplicates == 0 {
+				t.Fatalf("%d duplicates found, want %d", stats.Duplicates, countDuplicates(h.trades))
+			}
+		})
 	}
 }
 

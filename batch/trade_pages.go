@@ -50,6 +50,9 @@ type tradePages struct {
 	offset, userID, quantity, tradeID columnPages
 	hash                              func(string) uint64
 	ids                               []parquet.ByteArray
+	// plainIDs reads the trade_ids when the file holds them as the archiver writes
+	// them; otherwise tradeID does.
+	plainIDs *plainByteArrayPages
 }
 
 func newTradePages(pf *file.Reader, hash func(string) uint64) (*tradePages, error) {
@@ -58,7 +61,10 @@ func newTradePages(pf *file.Reader, hash func(string) uint64) (*tradePages, erro
 	}
 	// The scratch is as long as a batch can be: a small segment needs less.
 	scratch := int(min(readBatchRows, pf.NumRows()))
-	p := &tradePages{hash: hash, ids: make([]parquet.ByteArray, scratch)}
+	p := &tradePages{hash: hash, plainIDs: plainByteArrays(pf, colTradeID)}
+	if p.plainIDs == nil {
+		p.ids = make([]parquet.ByteArray, scratch)
+	}
 	for col, pages := range map[int]*columnPages{colOffset: &p.offset, colUserID: &p.userID, colQuantity: &p.quantity,
 		colTradeID: &p.tradeID} {
 		*pages = columnPages{file: pf, col: col, levels: make([]int16, scratch)}
@@ -94,7 +100,12 @@ func (p *tradePages) read(v *pageValues) error {
 		{&p.quantity, func(c *columnPages) error {
 			return readValues[int64, *file.Int64ColumnChunkReader](c, v.quantity)
 		}},
-		{&p.tradeID, func(c *columnPages) error { return p.readHashes(c, v.idHashes) }},
+		{&p.tradeID, func(c *columnPages) error {
+			if p.plainIDs != nil {
+				return p.plainIDs.hashes(v.idHashes, p.hash)
+			}
+			return p.readHashes(c, v.idHashes)
+		}},
 	} {
 		g.Go(func() error {
 			if err := column.read(column.pages); err != nil {
