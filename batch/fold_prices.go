@@ -83,7 +83,7 @@ func (f *fold) notePrices(ctx context.Context, segs []Segment, cut ledger.Cut) e
 	g, gctx := errgroup.WithContext(ctx)
 	for range min(len(sources), runtime.GOMAXPROCS(0)) {
 		g.Go(func() error {
-			for {
+			for gctx.Err() == nil {
 				mu.Lock()
 				if next == len(sources) || f.pricesSettled(sources[next].latest) {
 					mu.Unlock()
@@ -101,6 +101,7 @@ func (f *fold) notePrices(ctx context.Context, segs []Segment, cut ledger.Cut) e
 				f.stats.PriceRowGroups++
 				mu.Unlock()
 			}
+			return gctx.Err()
 		})
 	}
 	return g.Wait()
