@@ -67,10 +67,16 @@ func (b *Book) Apply(t message.Trade, at LogPosition) error {
 // the book's number for the trade's symbol (see Symbol).
 func (b *Book) ApplyMarked(t message.Trade, mark PriceMark) (symbol uint32, err error) {
 	symbol = b.Symbol(t.Symbol)
+	return symbol, b.ApplySymbol(t, symbol, mark)
+}
+
+// ApplySymbol is ApplyMarked for a caller that already holds the book's number for the
+// trade's symbol.
+func (b *Book) ApplySymbol(t message.Trade, symbol uint32, mark PriceMark) error {
 	if !b.AddNumbered(t.UserID, symbol, t.SignedQuantity(), mark) {
-		return symbol, fmt.Errorf("trade %s at p%d:%d: %w", t.ID, mark.At.Partition, mark.At.Offset, ErrOverflow)
+		return fmt.Errorf("trade %s at p%d:%d: %w", t.ID, mark.At.Partition, mark.At.Offset, ErrOverflow)
 	}
-	return symbol, nil
+	return nil
 }
 
 // Symbol returns the book's number for symbol, numbering it if it is new. Numbers are the

@@ -50,6 +50,9 @@ func (m *SymbolMarks) Note(symbol uint32, mark PriceMark) {
 	}
 }
 
+// Clear forgets every price, keeping the room they took.
+func (m *SymbolMarks) Clear() { clear(m.set) }
+
 // Get returns the symbol's price, if it has one.
 func (m *SymbolMarks) Get(symbol uint32) (PriceMark, bool) {
 	if int(symbol) >= len(m.marks) || !m.set[symbol] {

@@ -39,8 +39,12 @@ func (d *Delta) accepts(at ledger.LogPosition) bool {
 }
 
 func (d *Delta) apply(t message.Trade, mark ledger.PriceMark) error {
-	symbol, err := d.book.ApplyMarked(t, mark)
-	if err != nil {
+	return d.applySymbol(t, d.book.Symbol(t.Symbol), mark)
+}
+
+// applySymbol is apply given the book's number for the trade's symbol.
+func (d *Delta) applySymbol(t message.Trade, symbol uint32, mark ledger.PriceMark) error {
+	if err := d.book.ApplySymbol(t, symbol, mark); err != nil {
 		return err
 	}
 	d.applied.add(appliedTrade{userID: t.UserID, symbol: symbol, shares: t.SignedQuantity(), mark: mark})

@@ -80,6 +80,9 @@ type Layer struct {
 	tracker *consume.Progress // applied, as published to waiters
 	// touchUsers is the applier's buffer of the users whose accounts it reads ahead.
 	touchUsers []int64
+	// newPrices are the prices the fetch being applied sets, by the active delta's
+	// numbers for symbols: a map by name cost a lookup a trade.
+	newPrices ledger.SymbolMarks
 
 	consumed, appliedCount, rejected, duplicates atomic.Int64
 }
@@ -167,20 +170,30 @@ func (l *Layer) applyDecoded(b decodedBatch) {
 	}
 	l.mu.Lock()
 	var rejections []Rejection
-	newPrices := map[string]ledger.PriceMark{}
 	stamps := map[int32]time.Time{}
+	var counts applyCounts
 	for i, r := range b.records {
 		if i%touchAhead == 0 {
 			next := min(i+touchAhead, len(b.records))
 			l.window.touch(b.idHashes[i:next])
 			l.touchAccounts(b.trades[i:next])
 		}
-		stamps[r.Partition] = r.Timestamp
-		if reason := l.applyRecordLocked(r, b.trades[i], b.idHashes[i], newPrices); reason != "" {
+		// A partition's last timestamp is noted where a run of its records ends (a fetch
+		// holds each partition's together), not once a record.
+		if i+1 == len(b.records) || b.records[i+1].Partition != r.Partition {
+			stamps[r.Partition] = r.Timestamp
+		}
+		if reason := l.applyRecordLocked(r, b.trades[i], b.idHashes[i], &counts); reason != "" {
 			rejections = append(rejections, Rejection{Topic: r.Topic, Partition: r.Partition, Offset: r.Offset,
 				ReceivedAt: time.Now().UTC(), Reason: reason, Payload: r.Value})
 		}
 	}
+	l.consumed.Add(counts.consumed)
+	l.appliedCount.Add(counts.applied)
+	l.duplicates.Add(counts.duplicates)
+	newPrices := map[string]ledger.PriceMark{}
+	l.newPrices.Each(func(symbol uint32, mark ledger.PriceMark) { newPrices[l.active.book.SymbolName(symbol)] = mark })
+	l.newPrices.Clear()
 	if len(newPrices) > 0 {
 		l.prices = ledger.MergePrices(l.prices, newPrices)
 	}
@@ -257,10 +270,17 @@ func (l *Layer) decode(records []*kgo.Record) decodedBatch {
 	return out
 }
 
+// applyCounts are what a fetch added to the layer's counters, which are added to once a
+// fetch rather than once a record.
+type applyCounts struct {
+	consumed, applied, duplicates int64
+}
+
 // applyRecordLocked applies one record to every delta that accepts it, notes the price it
-// sets for the active delta in newPrices, and returns the reason if it is rejected.
-func (l *Layer) applyRecordLocked(r *kgo.Record, d DecodedTrade, idHash uint64, newPrices map[string]ledger.PriceMark) (rejectReason string) {
-	l.consumed.Add(1)
+// sets for the active delta in l.newPrices, counts it, and returns the reason if it is
+// rejected.
+func (l *Layer) applyRecordLocked(r *kgo.Record, d DecodedTrade, idHash uint64, counts *applyCounts) (rejectReason string) {
+	counts.consumed++
 	at := ledger.LogPosition{Partition: r.Partition, Offset: r.Offset}
 	if r.Offset < l.applied[r.Partition] {
 		return "" // redelivered after a reconnect: already applied
@@ -272,22 +292,29 @@ func (l *Layer) applyRecordLocked(r *kgo.Record, d DecodedTrade, idHash uint64, 
 	t := d.Trade
 	mark := ledger.MarkOf(t, at)
 	// As in the batch layer, every valid copy of a trade counts for the last price, and so
-	// does a trade refused because a position would overflow.
-	if l.active.accepts(at) {
-		ledger.NotePrice(newPrices, t.Symbol, mark)
+	// does a trade refused because a position would overflow. The active delta's book
+	// numbers the symbol once for the price and the position.
+	inActive := l.active.accepts(at)
+	var activeSymbol uint32
+	if inActive {
+		activeSymbol = l.active.book.Symbol(t.Symbol)
+		l.newPrices.Note(activeSymbol, mark)
 	}
 	if !l.window.firstSightingOf(idHash) {
-		l.duplicates.Add(1)
+		counts.duplicates++
 		return ""
 	}
-	for _, delta := range []*Delta{l.active, l.next} {
-		if delta != nil && delta.accepts(at) {
-			if err := delta.apply(t, mark); err != nil {
-				return err.Error()
-			}
+	if inActive {
+		if err := l.active.applySymbol(t, activeSymbol, mark); err != nil {
+			return err.Error()
 		}
 	}
-	l.appliedCount.Add(1)
+	if l.next != nil && l.next.accepts(at) {
+		if err := l.next.apply(t, mark); err != nil {
+			return err.Error()
+		}
+	}
+	counts.applied++
 	return ""
 }
 
