@@ -80,15 +80,19 @@ func (p *plainByteArrayPages) hashes(out []uint64, hash func(string) uint64) err
 func (p *plainByteArrayPages) nextPage() error {
 	for {
 		if p.pages != nil && p.pages.Next() {
-			switch page := p.pages.Page().(type) {
+			page := p.pages.Page()
+			switch data := page.(type) {
 			case *file.DataPageV1:
-				p.data = page.Data() // a required, flat column's page holds no levels
+				p.data = data.Data() // a required, flat column's page holds no levels
 			case *file.DataPageV2:
-				p.data = page.Data()[page.DefinitionLevelByteLen()+page.RepetitionLevelByteLen():]
+				levels := int(data.DefinitionLevelByteLen()) + int(data.RepetitionLevelByteLen())
+				if levels < 0 || levels > len(data.Data()) {
+					return fmt.Errorf("a page whose %d bytes of levels exceed its %d bytes", levels, len(data.Data()))
+				}
+				p.data = data.Data()[levels:]
 			default:
 				return fmt.Errorf("a %s page where the column chunk lists none", page.Type())
 			}
-			page := p.pages.Page()
 			if enc := parquet.Encoding(page.Encoding()); enc != parquet.Encodings.Plain {
 				return fmt.Errorf("a page in %s where the column chunk lists only PLAIN", enc)
 			}
