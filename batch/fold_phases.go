@@ -59,27 +59,41 @@ func (u userPartitions) of(user int64) uint64 {
 	return min((uint64(user)-uint64(u.lo))>>u.shift, u.last)
 }
 
-// userRange returns the least and greatest user_id the segments' statistics report, or
-// every positive id when a segment has none.
-func userRange(segs []Segment) (lo, hi int64, err error) {
-	lo, hi = math.MaxInt64, math.MinInt64
+// footers is what the segments' Parquet footers tell a fold before it reads a row.
+type footers struct {
+	// lo and hi are the least and greatest user_id the statistics report, or every
+	// positive id when a row group has none.
+	lo, hi int64
+	prices []priceSource // every row group, newest first
+}
+
+// readFooters reads the statistics of every row group of the segments, opening each file
+// once.
+func readFooters(segs []Segment) (footers, error) {
+	ft := footers{lo: math.MaxInt64, hi: math.MinInt64}
+	unbounded := false
 	for _, seg := range segs {
 		pf, err := file.OpenParquetFile(seg.Path, false)
 		if err != nil {
-			return 0, 0, fmt.Errorf("read master segment %s: %w", seg.Path, err)
+			return footers{}, fmt.Errorf("read master segment %s: %w", seg.Path, err)
 		}
 		md := pf.MetaData()
 		for rg := range md.NumRowGroups() {
-			stats, ok := userStatistics(md.RowGroup(rg))
-			if !ok {
-				pf.Close()
-				return 1, math.MaxInt64, nil
+			rowGroup := md.RowGroup(rg)
+			if stats, ok := userStatistics(rowGroup); ok {
+				ft.lo, ft.hi = min(ft.lo, stats.Min()), max(ft.hi, stats.Max())
+			} else {
+				unbounded = true
 			}
-			lo, hi = min(lo, stats.Min()), max(hi, stats.Max())
+			ft.prices = append(ft.prices, priceSource{seg: seg, rowGroup: rg, latest: latestTS(rowGroup)})
 		}
 		pf.Close()
 	}
-	return lo, hi, nil
+	if unbounded {
+		ft.lo, ft.hi = 1, math.MaxInt64
+	}
+	slices.SortStableFunc(ft.prices, func(a, b priceSource) int { return cmp.Compare(b.latest, a.latest) })
+	return ft, nil
 }
 
 func userStatistics(rg *metadata.RowGroupMetaData) (*metadata.Int64Statistics, bool) {
@@ -165,18 +179,18 @@ type candidate struct {
 
 // run folds the segments' rows between the aggregate's cut and cut, in phases.
 func (f *fold) run(ctx context.Context, segs []Segment, cut ledger.Cut, rows int) error {
-	lo, hi, err := userRange(segs)
+	ft, err := readFooters(segs)
 	if err != nil {
 		return err
 	}
-	f.users = newUserPartitions(lo, hi, positionPartitionBits(rows, f.agg.positionPartitionRows))
+	f.users = newUserPartitions(ft.lo, ft.hi, positionPartitionBits(rows, f.agg.positionPartitionRows))
 	phases := &f.stats.Phases
 	for _, phase := range []struct {
 		run  func(context.Context) error
 		took *time.Duration
 	}{
 		{func(ctx context.Context) error { return f.scatter(ctx, segs, cut, rows) }, &phases.Scatter},
-		{func(ctx context.Context) error { return f.notePrices(ctx, segs, cut) }, &phases.Prices},
+		{func(ctx context.Context) error { return f.notePrices(ctx, ft.prices, cut) }, &phases.Prices},
 		{f.deduplicate, &phases.Deduplicate},
 		{f.resolveCandidates, &phases.Resolve},
 		{f.sum, &phases.Sum},
@@ -223,14 +237,13 @@ type scatterer struct {
 	stagedIDs       *stagedParts[idEntry]
 	stagedPositions *stagedParts[positionEntry]
 	// Of the scatterers of positions, this is the nth of n; the first keeps the rows
-	// whose keys do not pack.
+	// whose keys do not pack and marks the symbols traded.
 	nth, n int
 	wide   []wideEntry
 	// largeShares holds the signed quantities of the owned partitions' entries that hold
 	// largeSharesMark, in row order.
 	largeShares []largeShare
-	// traded marks, by the aggregate's symbol id, the symbols of the rows in range (every
-	// scatterer of positions sees every row).
+	// traded marks, by the aggregate's symbol id, the symbols of the rows in range.
 	traded []bool
 }
 
@@ -341,9 +354,6 @@ func (f *fold) scatter(ctx context.Context, segs []Segment, cut ledger.Cut, rows
 			}
 		}
 	}
-	// Each scatterer of positions saw every row.
-	slices.Sort(f.traded)
-	f.traded = slices.Compact(f.traded)
 	// Each scatterer's are in row order; those of several interleave.
 	slices.SortFunc(f.largeShares, func(a, b largeShare) int { return cmp.Compare(a.row, b.row) })
 	return nil
@@ -407,9 +417,12 @@ func (f *fold) scatterBatch(sc *scatterer, b *foldBatch) error {
 	if sc.n == 0 { // not a scatterer of positions
 		return nil
 	}
-	for _, symbol := range b.symbolIDs {
-		if int(symbol) >= len(sc.traded) {
-			sc.traded = append(sc.traded, make([]bool, int(symbol)+1-len(sc.traded))...)
+	marksTraded := sc.nth == 0
+	if marksTraded {
+		for _, symbol := range b.symbolIDs {
+			if int(symbol) >= len(sc.traded) {
+				sc.traded = append(sc.traded, make([]bool, int(symbol)+1-len(sc.traded))...)
+			}
 		}
 	}
 	for i := b.from; i < b.to; i++ {
@@ -419,7 +432,9 @@ func (f *fold) scatterBatch(sc *scatterer, b *foldBatch) error {
 		}
 		row := b.firstFoldRow + uint32(i-b.from)
 		symbol := b.symbolIDs[b.symbols.indices[i]]
-		sc.traded[symbol] = true
+		if marksTraded {
+			sc.traded[symbol] = true
+		}
 		shares := b.signs[b.sides.indices[i]] * b.quantity[i]
 		if key, ok := packedKey(user, symbol); ok {
 			part := f.users.of(user)

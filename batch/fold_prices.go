@@ -1,17 +1,14 @@
 package batch
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"math"
 	"runtime"
-	"slices"
 	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/apache/arrow-go/v18/parquet/metadata"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 	"golang.org/x/sync/errgroup"
@@ -36,24 +33,7 @@ type priceSource struct {
 	latest   int64
 }
 
-// priceSources lists the row groups of the segments, newest first.
-func priceSources(segs []Segment) ([]priceSource, error) {
-	var sources []priceSource
-	for _, seg := range segs {
-		pf, err := file.OpenParquetFile(seg.Path, false)
-		if err != nil {
-			return nil, fmt.Errorf("read master segment %s: %w", seg.Path, err)
-		}
-		md := pf.MetaData()
-		for rg := range md.NumRowGroups() {
-			sources = append(sources, priceSource{seg: seg, rowGroup: rg, latest: latestTS(md.RowGroup(rg))})
-		}
-		pf.Close()
-	}
-	slices.SortStableFunc(sources, func(a, b priceSource) int { return cmp.Compare(b.latest, a.latest) })
-	return sources, nil
-}
-
+// latestTS is the greatest ts the row group's statistics give, or math.MaxInt64.
 func latestTS(rg *metadata.RowGroupMetaData) int64 {
 	chunk, err := rg.ColumnChunk(colTS)
 	if err != nil {
@@ -69,15 +49,11 @@ func latestTS(rg *metadata.RowGroupMetaData) int64 {
 	return math.MaxInt64
 }
 
-// notePrices finds the last price of every symbol traded in range, reading row groups on
-// every core. Each worker takes the newest row group left unless the prices found so far
-// settle it; a worker may read a row group that the one being read by the other would
-// have settled, which costs time, never a price.
-func (f *fold) notePrices(ctx context.Context, segs []Segment, cut ledger.Cut) error {
-	sources, err := priceSources(segs)
-	if err != nil {
-		return err
-	}
+// notePrices finds the last price of every symbol traded in range, reading the sources
+// (newest first) on every core. Each worker takes the newest row group left unless the
+// prices found so far settle it; a worker may read a row group that the one being read
+// by the other would have settled, which costs time, never a price.
+func (f *fold) notePrices(ctx context.Context, sources []priceSource, cut ledger.Cut) error {
 	var mu sync.Mutex // guards next, f.prices and f.stats.PriceRowGroups
 	next := 0
 	g, gctx := errgroup.WithContext(ctx)
