@@ -62,12 +62,12 @@ func newTradePages(pf *file.Reader, hash func(string) uint64) (*tradePages, erro
 	// The scratch is as long as a batch can be: a small segment needs less.
 	scratch := int(min(readBatchRows, pf.NumRows()))
 	p := &tradePages{hash: hash, plainIDs: plainByteArrays(pf, colTradeID)}
-	if p.plainIDs == nil {
-		p.ids = make([]parquet.ByteArray, scratch)
-	}
-	for col, pages := range map[int]*columnPages{colOffset: &p.offset, colUserID: &p.userID, colQuantity: &p.quantity,
-		colTradeID: &p.tradeID} {
+	for col, pages := range map[int]*columnPages{colOffset: &p.offset, colUserID: &p.userID, colQuantity: &p.quantity} {
 		*pages = columnPages{file: pf, col: col, levels: make([]int16, scratch)}
+	}
+	p.tradeID = columnPages{file: pf, col: colTradeID}
+	if p.plainIDs == nil { // the trade_ids go through the column chunk reader
+		p.tradeID.levels, p.ids = make([]int16, scratch), make([]parquet.ByteArray, scratch)
 	}
 	return p, nil
 }
