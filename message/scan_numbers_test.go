@@ -34,12 +34,25 @@ func checkTimestamp(t *testing.T, s string) {
 }
 
 func FuzzParsePrice(f *testing.F) {
-	for _, s := range []string{"178.25", "0.1", "123456789012345", "1234567890123456", "0.000000000000001", "1e3", "-2.5", "9007199254740993"} {
+	for _, s := range []string{"178.25", "0.1", "123456789012345", "1234567890123456", "0.000000000000001", "1e3", "-2.5", "9007199254740993",
+		"178.25,", "01.5", "1.", "1.5e2", "12345678901234.56"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
+		// The one-pass reader of plain decimals takes a number that number() reads,
+		// to where number() stops, and gives strconv's value for it.
+		plain := tradeScanner{b: []byte(s)}
+		fast, fastOK := plain.plainDecimal()
 		sc := tradeScanner{b: []byte(s)}
 		num, ok := sc.number()
+		if fastOK {
+			want, err := strconv.ParseFloat(string(num), 64)
+			if !ok || plain.i != sc.i || err != nil || fast != want {
+				t.Fatalf("%q: plain decimal %v to byte %d; number() %q to byte %d, strconv %v, %v", s, fast, plain.i, num, sc.i, want, err)
+			}
+		} else if plain.i != 0 {
+			t.Fatalf("%q: the plain decimal reader moved to byte %d and reported false", s, plain.i)
+		}
 		if !ok || sc.i != len(s) {
 			return // not a JSON number: the scanner never asks for it
 		}

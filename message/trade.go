@@ -101,11 +101,15 @@ func DecodeTradeInPlace(key, value []byte) (Trade, error) {
 }
 
 func decodeTrade(key, value []byte, idInPlace bool) (Trade, error) {
+	// The scanner accepts only what checkPayload would: an object, and valid UTF-8,
+	// which it checks where JSON allows anything but ASCII, in strings.
+	if len(value) <= MaxPayload {
+		if t, ok := scanTrade(value, idInPlace); ok && keyMatches(key, t.UserID) {
+			return t, nil
+		}
+	}
 	if err := checkPayload(value); err != nil {
 		return Trade{}, err
-	}
-	if t, ok := scanTrade(value, idInPlace); ok && keyMatches(key, t.UserID) {
-		return t, nil
 	}
 	return decodeTradeFields(key, value)
 }

@@ -12,7 +12,7 @@ import (
 
 // scanTrade decodes the common case of a trade message in one pass without a JSON
 // library: a flat object holding the seven contract fields once each, strings without
-// escapes, integers in plain decimal, and any other fields with a string, number, true,
+// escapes and in valid UTF-8, integers in plain decimal, and any other fields with a string, number, true,
 // false or null (the contract ignores them; real producers add some). It reports false
 // for anything else, valid or not, and DecodeTrade then takes the general path, which
 // gives every rejection its reason. A profile of the speed layer put the general path (goccy/go-json into raw
@@ -42,29 +42,69 @@ const (
 // read at about twice the cost (the ingest profile): no whitespace, and the contract's
 // fields first, in the contract's order. It stops after the last one, ts.
 func (s *tradeScanner) compactContractFields(idInPlace bool) (t Trade, ok bool) {
-	if !s.literal(`{"trade_id":"`) {
+	if !s.token(&compactKeys[0]) {
 		return t, false
 	}
-	if t.ID, ok = s.tradeID(idInPlace); !ok || !s.literal(`,"user_id":`) {
+	if t.ID, ok = s.tradeID(idInPlace); !ok || !s.token(&compactKeys[1]) {
 		return t, false
 	}
-	if t.UserID, ok = s.positiveInteger(); !ok || !s.literal(`,"symbol":"`) {
+	if t.UserID, ok = s.positiveInteger(); !ok || !s.token(&compactKeys[2]) {
 		return t, false
 	}
-	if t.Symbol, ok = s.symbol(); !ok || !s.literal(`,"side":"`) {
+	if t.Symbol, ok = s.symbol(); !ok || !s.token(&compactKeys[3]) {
 		return t, false
 	}
-	if t.Side, ok = s.side(); !ok || !s.literal(`,"quantity":`) {
+	if t.Side, ok = s.side(); !ok || !s.token(&compactKeys[4]) {
 		return t, false
 	}
-	if t.Quantity, ok = s.quantity(); !ok || !s.literal(`,"price":`) {
+	if t.Quantity, ok = s.quantity(); !ok || !s.token(&compactKeys[5]) {
 		return t, false
 	}
-	if t.Price, ok = s.price(); !ok || !s.literal(`,"ts":"`) {
+	if t.Price, ok = s.price(); !ok || !s.token(&compactKeys[6]) {
 		return t, false
 	}
 	t.TS, ok = s.timestamp()
 	return t, ok
+}
+
+// compactKeys are what precedes each contract field's value in the compact form: the
+// punctuation before the key, the key, its colon and a string's opening quote.
+var compactKeys = [...]token{
+	newToken(`{"trade_id":"`), newToken(`,"user_id":`), newToken(`,"symbol":"`), newToken(`,"side":"`),
+	newToken(`,"quantity":`), newToken(`,"price":`), newToken(`,"ts":"`),
+}
+
+// token is a literal of at most 16 bytes held as two masked words. Matching one with
+// strings.HasPrefix called memequal: the compiler compares in registers only against a
+// constant, which a literal passed through a function is not.
+type token struct {
+	words, masks [2]uint64
+	text         string
+}
+
+func newToken(text string) token {
+	if len(text) > 16 {
+		panic("message: token longer than 16 bytes: " + text)
+	}
+	t := token{text: text}
+	for i := range len(text) {
+		t.words[i/8] |= uint64(text[i]) << (8 * (i % 8))
+		t.masks[i/8] |= 0xff << (8 * (i % 8))
+	}
+	return t
+}
+
+// token consumes t if the input goes on with it.
+func (s *tradeScanner) token(t *token) bool {
+	if len(s.b)-s.i < 16 {
+		return s.literal(t.text)
+	}
+	lo, hi := binary.LittleEndian.Uint64(s.b[s.i:]), binary.LittleEndian.Uint64(s.b[s.i+8:])
+	if lo&t.masks[0] != t.words[0] || hi&t.masks[1] != t.words[1] {
+		return false
+	}
+	s.i += len(t.text)
+	return true
 }
 
 // otherFields reads the rest of an object whose contract fields were all read: fields
@@ -175,6 +215,9 @@ func (s *tradeScanner) quantity() (int64, bool) {
 }
 
 func (s *tradeScanner) price() (float64, bool) {
+	if p, ok := s.plainDecimal(); ok {
+		return p, p > 0
+	}
 	num, ok := s.number()
 	if !ok {
 		return 0, false
@@ -228,22 +271,22 @@ func (s *tradeScanner) key(next int) (field int, ok bool) {
 // (with Unicode folds such as 'ſ' for 's'), so a key that differs from a field only in
 // case, or that is not ASCII, is left to it (false).
 func tradeFieldIndex(key []byte) (int, bool) {
+	folded := false
 	for i, name := range tradeFields {
+		if len(key) != len(name) { // folds aside, which non-ASCII keys are left for
+			continue
+		}
 		if string(key) == name {
 			return i, true
 		}
+		folded = folded || strings.EqualFold(unsafeString(key), name)
 	}
 	for _, c := range key {
 		if c >= utf8.RuneSelf {
 			return 0, false
 		}
 	}
-	for _, name := range tradeFields {
-		if len(key) == len(name) && strings.EqualFold(unsafeString(key), name) {
-			return 0, false
-		}
-	}
-	return -1, true
+	return -1, !folded
 }
 
 // skipScalar reads a string without escapes, a number, true, false or null.
@@ -298,10 +341,17 @@ func (s *tradeScanner) consume(c byte) bool {
 // stringBody reads the rest of a JSON string, after its opening quote, without escapes
 // or control characters and returns its bytes, which alias the message. It checks eight
 // bytes at a time until a word holds a quote, a backslash or a control character, then
-// goes byte by byte: producers add long references to trades.
+// goes byte by byte: producers add long references to trades. Bytes beyond ASCII must be
+// valid UTF-8.
 func (s *tradeScanner) stringBody() ([]byte, bool) {
 	end := s.i
-	for end+8 <= len(s.b) && !hasQuoteBackslashOrControl(binary.LittleEndian.Uint64(s.b[end:])) {
+	var bytesOred uint64 // their high bits say whether any byte is beyond ASCII
+	for end+8 <= len(s.b) {
+		w := binary.LittleEndian.Uint64(s.b[end:])
+		if hasQuoteBackslashOrControl(w) {
+			break
+		}
+		bytesOred |= w
 		end += 8
 	}
 	for ; end < len(s.b); end++ {
@@ -309,9 +359,11 @@ func (s *tradeScanner) stringBody() ([]byte, bool) {
 		case c == '"':
 			str := s.b[s.i:end]
 			s.i = end + 1
-			return str, true
+			return str, bytesOred&0x8080808080808080 == 0 || utf8.Valid(str)
 		case c == '\\' || c < 0x20:
 			return nil, false
+		default:
+			bytesOred |= uint64(c)
 		}
 	}
 	return nil, false
@@ -337,21 +389,22 @@ func hasQuoteBackslashOrControl(w uint64) bool {
 
 // positiveInteger reads a JSON integer in [1, 2^63).
 func (s *tradeScanner) positiveInteger() (int64, bool) {
-	start := s.i
-	for s.i < len(s.b) && s.b[s.i] >= '0' && s.b[s.i] <= '9' {
-		s.i++
+	b, start, end := s.b, s.i, s.i
+	var n int64 // wrong beyond 18 digits, which strconv then reads
+	for ; end < len(b); end++ {
+		digit := b[end] - '0' // a byte below '0' wraps above 9
+		if digit > 9 {
+			break
+		}
+		n = n*10 + int64(digit)
 	}
-	digits := s.b[start:s.i]
-	if len(digits) == 0 || digits[0] == '0' || s.i < len(s.b) && (s.b[s.i] == '.' || s.b[s.i] == 'e' || s.b[s.i] == 'E') {
+	s.i = end
+	if end == start || b[start] == '0' || end < len(b) && (b[end] == '.' || b[end] == 'e' || b[end] == 'E') {
 		return 0, false
 	}
-	if len(digits) > 18 { // beyond what the loop below can add up without overflow
-		n, err := strconv.ParseInt(unsafeString(digits), 10, 64)
+	if end-start > 18 {
+		n, err := strconv.ParseInt(unsafeString(b[start:end]), 10, 64)
 		return n, err == nil
-	}
-	var n int64
-	for _, c := range digits {
-		n = n*10 + int64(c-'0')
 	}
 	return n, true
 }
@@ -400,6 +453,36 @@ func parsePrice(num []byte) (float64, error) {
 		return float64(mantissa), nil
 	}
 	return float64(mantissa) / exactPowersOfTen[len(num)-1-point], nil
+}
+
+// plainDecimal reads, in one pass, the form prices take: an integer part without
+// leading zeros, perhaps a fraction, at most 15 digits in all, and no exponent. It gives
+// parsePrice's result, and reports false, leaving s where it was, for anything else.
+func (s *tradeScanner) plainDecimal() (float64, bool) {
+	b, i := s.b, s.i
+	var mantissa uint64
+	for ; i < len(b) && b[i]-'0' <= 9; i++ {
+		mantissa = mantissa*10 + uint64(b[i]-'0')
+	}
+	integerDigits, fractionDigits := i-s.i, 0
+	if integerDigits == 0 || integerDigits > 1 && b[s.i] == '0' {
+		return 0, false
+	}
+	if i < len(b) && b[i] == '.' {
+		i++
+		fractionStart := i
+		for ; i < len(b) && b[i]-'0' <= 9; i++ {
+			mantissa = mantissa*10 + uint64(b[i]-'0')
+		}
+		if fractionDigits = i - fractionStart; fractionDigits == 0 {
+			return 0, false
+		}
+	}
+	if integerDigits+fractionDigits > 15 || i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		return 0, false
+	}
+	s.i = i
+	return float64(mantissa) / exactPowersOfTen[fractionDigits], true
 }
 
 var exactPowersOfTen = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15}

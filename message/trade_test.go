@@ -67,6 +67,7 @@ func TestDecodeTradeRejectsWithAPreciseReason(t *testing.T) {
 		{"not an object", "42", `[1,2]`, "must be a JSON object"},
 		{"truncated JSON", "42", goodTrade[:40], "malformed JSON"},
 		{"invalid UTF-8", "42", "{\"trade_id\":\"\xff\"}", "not valid UTF-8"},
+		{"invalid UTF-8 in a field beyond the contract", "42", goodTrade[:len(goodTrade)-1] + ",\"venue\":\"B\xf6rse Frankfurt\"}", "not valid UTF-8"},
 		{"oversized", "42", `{"pad":"` + strings.Repeat("x", MaxPayload) + `"}`, "exceeds the"},
 		{"missing trade_id", "42", with("trade_id", ""), "missing trade_id"},
 		{"null trade_id", "42", with("trade_id", "null"), "missing trade_id"},
@@ -150,6 +151,10 @@ func TestTheScannerSkipsUnknownScalarFields(t *testing.T) {
 		{`"n":01`, false},         // not JSON
 		{`"n":tru`, false},        // "
 		{`"user_id":43`, false},   // repeated: the general path decides
+		{`"venue":"Börse"`, true},
+		{`"venue":"Börse Frankfurt, Parkett und Xetra"`, true},         // beyond ASCII in a checked word
+		{"\"venue\":\"B\xf6rse\"", false},                              // not UTF-8, then rejected
+		{"\"venue\":\"B\xf6rse Frankfurt, Parkett und Xetra\"", false}, // "
 	} {
 		// Before the contract's fields, and after them (the compact form producers
 		// write, read by its own path).
@@ -203,14 +208,20 @@ func FuzzDecodeTrade(f *testing.F) {
 	f.Add([]byte("42"), []byte(goodTrade[:len(goodTrade)-1]+`,"order_ref":"O-1", "n":1.5e3} `))
 	f.Add([]byte("42"), []byte(goodTrade[:len(goodTrade)-1]+`,"price":1}`))
 	f.Add([]byte("42"), []byte(`{"trade_id":"T","user_id":042,"symbol":"MMM","side":"BUY","quantity":5,"price":1,"ts":"2026-11-25T14:03:00Z"}`))
+	f.Add([]byte("42"), []byte(goodTrade[:len(goodTrade)-1]+`,"venue":"Börse Frankfurt, Xetra"}`))
+	f.Add([]byte("42"), []byte(goodTrade[:len(goodTrade)-1]+`,"venue":"B\xf6rse Frankfurt, Xetra"}`))
+	f.Add([]byte("42"), []byte(strings.Replace(goodTrade, "T-000001", "T-\xc3", 1)))
 	f.Fuzz(func(t *testing.T, key, value []byte) {
 		tr, err := DecodeTrade(key, value)
 		if inPlace, errInPlace := DecodeTradeInPlace(key, value); inPlace != tr || (errInPlace == nil) != (err == nil) {
 			t.Fatalf("in place %+v, %v; copied %+v, %v", inPlace, errInPlace, tr, err)
 		}
-		// The one-pass scanner and the general path agree on whatever the scanner takes of
-		// what reaches them: payloads that pass checkPayload (valid UTF-8, among others).
-		if scanned, ok := scanTrade(value, false); ok && checkPayload(value) == nil {
+		// Whatever the one-pass scanner takes passes checkPayload (valid UTF-8, among
+		// others), which it is not given, and the general path reads it alike.
+		if scanned, ok := scanTrade(value, false); ok {
+			if err := checkPayload(value); err != nil {
+				t.Fatalf("scanned %+v from a payload checkPayload rejects: %v", scanned, err)
+			}
 			general, generalErr := decodeTradeFields(TradeKey(scanned.UserID), value)
 			if generalErr != nil || general != scanned {
 				t.Fatalf("scanned %+v, the general path %+v, %v", scanned, general, generalErr)
