@@ -73,6 +73,7 @@ type scenario struct {
 
 var scenarios = []scenario{
 	{"ingest", ingest},
+	{"ingest-encoded", ingestEncoded},
 	{"freshness", freshness},
 	{"batch", batchRecompute},
 	{"queries", queries},
@@ -110,9 +111,10 @@ func size(o Options, quick, full int) int {
 // fixture is the product started for one scenario: a server on free loopback ports in a
 // temporary data directory, and a MySQL connection pool to it.
 type fixture struct {
-	dir string
-	srv *server.Server
-	db  *gosql.DB
+	dir              string
+	srv              *server.Server
+	db               *gosql.DB
+	tradesPartitions int
 }
 
 // newFixture starts the product; close stops it and removes its data directory.
@@ -134,6 +136,7 @@ func (f *fixture) start() error {
 	cfg.DataDir = f.dir
 	cfg.KafkaAddr, cfg.MySQLAddr, cfg.HTTPAddr = "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0"
 	cfg.CycleInterval = 0
+	f.tradesPartitions = cfg.TradesPartitions
 	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	srv, err := server.Start(cfg)
 	if err != nil {
