@@ -13,6 +13,7 @@ import (
 	"os"
 	"runtime"
 	"slices"
+	"strings"
 	"time"
 
 	_ "github.com/go-sql-driver/mysql" // the MySQL client the scenarios query with
@@ -38,8 +39,8 @@ type Options struct {
 	// profile to ServerProfile.serve-N.
 	ServerProfile string
 	// ProfileWindow, if set, is called as a scenario that runs the product in the
-	// bench's process starts its clock (window names it: ingest, freshness, batch,
-	// incremental) and the function it returns when the clock stops, so that a profile
+	// bench's process starts its clock (window names it: ingest, ingest-encoded,
+	// freshness, batch, incremental) and the function it returns when the clock stops, so that a profile
 	// shows the measured work without the generation of its input.
 	ProfileWindow func(window string) (stop func())
 }
@@ -82,6 +83,11 @@ var scenarios = []scenario{
 
 // Run runs every scenario and returns their results, in order.
 func Run(ctx context.Context, o Options) ([]Result, error) {
+	for _, name := range o.Only {
+		if !slices.ContainsFunc(scenarios, func(s scenario) bool { return s.name == name }) {
+			return nil, fmt.Errorf("no scenario %q: choose among %s", name, strings.Join(scenarioNames(), ", "))
+		}
+	}
 	var all []Result
 	for _, s := range scenarios {
 		if len(o.Only) > 0 && !slices.Contains(o.Only, s.name) {
@@ -98,6 +104,14 @@ func Run(ctx context.Context, o Options) ([]Result, error) {
 		runtime.GC()
 	}
 	return all, nil
+}
+
+func scenarioNames() []string {
+	names := make([]string, len(scenarios))
+	for i, s := range scenarios {
+		names[i] = s.name
+	}
+	return names
 }
 
 // size picks the quick or the full figure.

@@ -19,14 +19,14 @@ import (
 // ingest measures trades produced to the embedded broker by franz-go's producer, which
 // runs on the same cores, and applied by the speed layer, while point queries run.
 func ingest(ctx context.Context, o Options) ([]Result, error) {
-	return measureIngest(ctx, o, "ingest: trades produced and applied by the speed layer", franzGoProducer)
+	return measureIngest(ctx, o, "ingest", "ingest: trades produced and applied by the speed layer", franzGoProducer)
 }
 
 // ingestEncoded measures the same with the producer's work done before the clock starts,
 // as it is on the producers' own machines: the trades are sent as record batches already
 // encoded and compressed, so that the two cores measure the broker and the product.
 func ingestEncoded(ctx context.Context, o Options) ([]Result, error) {
-	return measureIngest(ctx, o, "ingest, batches encoded beforehand: produced and applied by the speed layer", encodedProducer)
+	return measureIngest(ctx, o, "ingest-encoded", "ingest, batches encoded beforehand: produced and applied by the speed layer", encodedProducer)
 }
 
 // An ingestProducer readies, before the clock starts, a producer of records to the
@@ -57,8 +57,9 @@ func encodedProducer(kafkaAddr string, records *packedRecords, partitions int) (
 }
 
 // measureIngest produces 200-byte trades with the given producer and measures the rate
-// at which the speed layer has applied them all, while point queries run.
-func measureIngest(ctx context.Context, o Options, scenario string, newProducer ingestProducer) ([]Result, error) {
+// at which the speed layer has applied them all, while point queries run. window names
+// the measured window's profile.
+func measureIngest(ctx context.Context, o Options, window, scenario string, newProducer ingestProducer) ([]Result, error) {
 	f, err := newFixture()
 	if err != nil {
 		return nil, err
@@ -96,7 +97,7 @@ func measureIngest(ctx context.Context, o Options, scenario string, newProducer 
 			}
 		}()
 	}
-	stopProfile := o.profileWindow("ingest")
+	stopProfile := o.profileWindow(window)
 	start := time.Now()
 	ends, err := produce(ctx)
 	acked := since(start)

@@ -2,6 +2,8 @@ package benchmark
 
 import (
 	"bytes"
+	"context"
+	"strings"
 	"testing"
 
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -66,5 +68,17 @@ func TestCatchUpIsTheRateOfWhatWasLeft(t *testing.T) {
 		if got := catchUp(c.total, c.appliedAtAck, c.acked, c.elapsed); got != c.want {
 			t.Errorf("%s: %q, want %q", c.name, got, c.want)
 		}
+	}
+}
+
+// A scenario name that does not exist is an error naming those that do, before any
+// scenario starts.
+func TestAnUnknownScenarioIsAnErrorThatNamesTheScenarios(t *testing.T) {
+	results, err := Run(context.Background(), Options{Only: []string{"ingest", "ingst"}})
+	if err == nil || !strings.Contains(err.Error(), `"ingst"`) || !strings.Contains(err.Error(), "ingest, ingest-encoded, freshness") {
+		t.Fatalf("error %v, want one naming ingst and the scenarios", err)
+	}
+	if len(results) != 0 {
+		t.Fatalf("%d results: a scenario ran", len(results))
 	}
 }

@@ -18,8 +18,8 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.SetOutput(stderr)
 	quick := fs.Bool("quick", false, "run every scenario small, to show it works")
 	asJSON := fs.Bool("json", false, "print the results as JSON")
-	only := fs.String("only", "", "run only these scenarios, comma-separated (ingest, freshness, batch, queries, restart)")
-	cpuProfile := fs.String("cpuprofile", "", "write CPU profiles of the measured work, for go tool pprof: FILE.ingest, FILE.freshness, FILE.batch and FILE.incremental for the scenarios that run the product in the bench's process (their measured windows only), FILE.serve-N and FILE.serve-N.allocs from each server process the bench starts, and the bench process's allocations to FILE.allocs")
+	only := fs.String("only", "", "run only these scenarios, comma-separated (ingest, ingest-encoded, freshness, batch, queries, restart)")
+	cpuProfile := fs.String("cpuprofile", "", "write CPU profiles of the measured work, for go tool pprof: FILE.ingest, FILE.ingest-encoded, FILE.freshness, FILE.batch and FILE.incremental for the scenarios that run the product in the bench's process (their measured windows only), FILE.serve-N and FILE.serve-N.allocs from each server process the bench starts, and the bench process's allocations to FILE.allocs")
 	baseline := fs.String("mysql-baseline", "", "a MySQL or MariaDB server (DSN like root@tcp(127.0.0.1:3306)/) to load the same holdings into and compare queries with; the bench creates database autonews_bench there")
 	duckdb := fs.String("duckdb", "", "a DuckDB runner to compare the batch job with on the same files (build it: cd bench/duckdb && go build -o /tmp/autonews-duckdb .)")
 	if err := fs.Parse(args); err != nil {

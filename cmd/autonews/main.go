@@ -40,7 +40,7 @@ commands:
   serve     run AutoNews: embedded Kafka broker, batch and speed layers, MySQL protocol
   broker    run only the embedded Kafka-protocol broker, for 'serve --brokers'
   gen       produce a realistic stream of trades and news into Kafka, or replay a file
-  bench     measure ingest, freshness, batch, queries and restart; --quick, --json
+  bench     measure ingest (two ways), freshness, batch, queries and restart; --quick, --json
   version   print the version
 
 Run 'autonews <command> -h' for the flags of a command.
