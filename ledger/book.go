@@ -28,10 +28,9 @@ type Holding struct {
 // earlier map of maps keyed by symbol name had three string-keyed map operations per
 // trade as its largest cost.
 type Book struct {
-	symbolIDs map[string]uint32
-	names     []string // by symbol number
-	marks     SymbolMarks
-	accounts  accountTable
+	symbols  message.SymbolNumbers
+	marks    SymbolMarks
+	accounts accountTable
 	// touched keeps what TouchAccounts read, so that its reads are not optimized away.
 	touched uint64
 }
@@ -51,7 +50,7 @@ type position struct {
 
 // NewBook returns an empty book.
 func NewBook() *Book {
-	return &Book{symbolIDs: make(map[string]uint32)}
+	return &Book{}
 }
 
 // Apply is the reducer: it adds the trade's signed quantity to the user's position and
@@ -81,18 +80,10 @@ func (b *Book) ApplySymbol(t message.Trade, symbol uint32, mark PriceMark) error
 
 // Symbol returns the book's number for symbol, numbering it if it is new. Numbers are the
 // book's own: another book numbers its symbols otherwise.
-func (b *Book) Symbol(symbol string) uint32 {
-	id, ok := b.symbolIDs[symbol]
-	if !ok {
-		id = uint32(len(b.names))
-		b.symbolIDs[symbol] = id
-		b.names = append(b.names, symbol)
-	}
-	return id
-}
+func (b *Book) Symbol(symbol string) uint32 { return b.symbols.Number(symbol) }
 
 // SymbolName is the symbol the book numbered id.
-func (b *Book) SymbolName(id uint32) string { return b.names[id] }
+func (b *Book) SymbolName(id uint32) string { return b.symbols.Name(id) }
 
 // AddNumbered is Apply for a trade already reduced to its user, the book's number for its
 // symbol, its signed quantity and its price mark. It reports false, changing only the
@@ -159,7 +150,7 @@ func (b *Book) Adjust(userID int64, symbol string, shares int64) {
 
 // Shares returns the user's position in symbol.
 func (b *Book) Shares(userID int64, symbol string) int64 {
-	id, ok := b.symbolIDs[symbol]
+	id, ok := b.symbols.Lookup(symbol)
 	acct := b.accounts.get(userID)
 	if !ok || acct == nil {
 		return 0
@@ -177,7 +168,7 @@ func (b *Book) EachAccount(fn func(userID int64, trades int)) {
 
 // Price returns the last price of symbol this book has seen.
 func (b *Book) Price(symbol string) (PriceMark, bool) {
-	id, ok := b.symbolIDs[symbol]
+	id, ok := b.symbols.Lookup(symbol)
 	if !ok {
 		return PriceMark{}, false
 	}
@@ -186,8 +177,8 @@ func (b *Book) Price(symbol string) (PriceMark, bool) {
 
 // Prices returns a copy of every last price.
 func (b *Book) Prices() map[string]PriceMark {
-	out := make(map[string]PriceMark, len(b.names))
-	b.marks.Each(func(symbol uint32, mark PriceMark) { out[b.names[symbol]] = mark })
+	out := make(map[string]PriceMark, b.symbols.Len())
+	b.marks.Each(func(symbol uint32, mark PriceMark) { out[b.symbols.Name(symbol)] = mark })
 	return out
 }
 
@@ -218,7 +209,7 @@ func (b *Book) appendUser(out []Holding, user int64) []Holding {
 	start := len(out)
 	for _, p := range acct.positions {
 		if p.shares != 0 {
-			out = append(out, Holding{UserID: user, Symbol: b.names[p.symbol], Shares: p.shares})
+			out = append(out, Holding{UserID: user, Symbol: b.symbols.Name(p.symbol), Shares: p.shares})
 		}
 	}
 	slices.SortFunc(out[start:], func(x, y Holding) int { return compareString(x.Symbol, y.Symbol) })

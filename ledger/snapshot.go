@@ -5,6 +5,8 @@ import (
 	"math"
 	"slices"
 	"sort"
+
+	"github.com/autonews/autonews/message"
 )
 
 // Snapshot is the immutable batch view of one epoch: every non-zero position of the
@@ -32,7 +34,7 @@ func EmptySnapshot() *Snapshot {
 // Freeze turns the book into the snapshot of epoch at cut. The book must not be used after.
 func (b *Book) Freeze(epoch uint64, cut Cut) *Snapshot {
 	// Number the held symbols by name, so that snapshot symbol ids order like names.
-	held := make([]bool, len(b.names))
+	held := make([]bool, b.symbols.Len())
 	rows := 0
 	b.accounts.each(func(_ int64, acct *account) {
 		for _, p := range acct.positions {
@@ -43,15 +45,16 @@ func (b *Book) Freeze(epoch uint64, cut Cut) *Snapshot {
 		}
 	})
 	var names []string
-	for id, name := range b.names {
+	for id, name := range b.symbols.Names() {
 		if held[id] {
 			names = append(names, name)
 		}
 	}
 	slices.Sort(names)
-	snapshotID := make([]uint32, len(b.names))
+	snapshotID := make([]uint32, b.symbols.Len())
 	for i, n := range names {
-		snapshotID[b.symbolIDs[n]] = uint32(i)
+		id, _ := b.symbols.Lookup(n)
+		snapshotID[id] = uint32(i)
 	}
 	users := make([]int64, 0, b.accounts.len())
 	b.accounts.each(func(u int64, _ *account) { users = append(users, u) })
@@ -71,7 +74,7 @@ func (b *Book) Freeze(epoch uint64, cut Cut) *Snapshot {
 		}
 		sortRowsBySymbol(s.symbols[start:], s.shares[start:])
 	}
-	b.accounts, b.names, b.marks, b.symbolIDs = accountTable{}, nil, SymbolMarks{}, nil
+	b.accounts, b.marks, b.symbols = accountTable{}, SymbolMarks{}, message.SymbolNumbers{}
 	return s
 }
 
