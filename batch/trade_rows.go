@@ -73,7 +73,7 @@ func (r *tradeRows) add(t message.Trade, at ledger.LogPosition) {
 	r.idBytes = append(r.idBytes, t.ID...)
 	r.idOffsets = append(r.idOffsets, int32(len(r.idBytes)))
 	r.users = append(r.users, t.UserID)
-	r.symbols.indices = append(r.symbols.indices, int32(r.symbols.numbers.Number(t.Symbol)))
+	r.symbols.add(t.Symbol)
 	side := int32(0)
 	if t.Side == message.Sell {
 		side = 1
@@ -152,6 +152,10 @@ func (d *dictionary[T]) add(v T) {
 type symbolColumn struct {
 	numbers message.SymbolNumbers
 	indices []int32
+}
+
+func (c *symbolColumn) add(symbol string) {
+	c.indices = append(c.indices, int32(c.numbers.Number(symbol)))
 }
 
 func (c *symbolColumn) array() arrow.Array {

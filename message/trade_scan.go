@@ -12,12 +12,13 @@ import (
 
 // scanTrade decodes the common case of a trade message in one pass without a JSON
 // library: a flat object holding the seven contract fields once each, strings without
-// escapes and in valid UTF-8, integers in plain decimal, and any other fields with a string, number, true,
-// false or null (the contract ignores them; real producers add some). It reports false
-// for anything else, valid or not, and DecodeTrade then takes the general path, which
-// gives every rejection its reason. A profile of the speed layer put the general path (goccy/go-json into raw
-// fields, then a second decode per field) at 3.1 µs and 16 allocations per trade; this
-// takes a tenth of it. FuzzDecodeTrade checks that both paths agree.
+// escapes and in valid UTF-8, integers in plain decimal, and any other fields with a
+// string, number, true, false or null (the contract ignores them; real producers add
+// some). It reports false for anything else, valid or not, and DecodeTrade then takes
+// the general path, which gives every rejection its reason. A profile of the speed layer
+// put the general path (goccy/go-json into raw fields, then a second decode per field)
+// at 3.1 µs and 16 allocations per trade; this takes a tenth of it. FuzzDecodeTrade
+// checks that both paths agree.
 //
 // With idInPlace the trade's ID shares value's memory.
 func scanTrade(value []byte, idInPlace bool) (Trade, bool) {
