@@ -9,8 +9,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/apache/arrow-go/v18/arrow/array"
-
 	"github.com/autonews/autonews/ledger"
 	"github.com/autonews/autonews/message"
 )
@@ -156,13 +154,12 @@ func (a *Aggregate) locate(row uint32) rowLocation {
 }
 
 // internAll returns the aggregate's symbol id of each of a batch dictionary's values.
-func (a *Aggregate) internAll(values *array.String) []uint32 {
-	ids := make([]uint32, 0, values.Len())
-	for i := 0; i < values.Len(); i++ {
-		name := values.Value(i)
+func (a *Aggregate) internAll(values []string) []uint32 {
+	ids := make([]uint32, 0, len(values))
+	for _, name := range values {
 		id, ok := a.symbols[name]
 		if !ok {
-			name = cloneString(name) // Value aliases the batch's buffer
+			name = cloneString(name) // it may alias the batch's buffer
 			id = uint32(len(a.names))
 			a.symbols[name] = id
 			a.names = append(a.names, name)
@@ -208,10 +205,10 @@ type fold struct {
 }
 
 // sideSigns maps a batch's side dictionary to the sign each side gives a quantity.
-func sideSigns(values *array.String) ([]int64, error) {
-	signs := make([]int64, values.Len())
+func sideSigns(values []string) ([]int64, error) {
+	signs := make([]int64, len(values))
 	for i := range signs {
-		switch v := values.Value(i); v {
+		switch v := values[i]; v {
 		case "BUY":
 			signs[i] = 1
 		case "SELL":

@@ -114,10 +114,10 @@ func (f *fold) readPrices(ctx context.Context, src priceSource, cut ledger.Cut, 
 		// The scatter, which read these rows, numbered every symbol in range; the others
 		// may have no number.
 		const unnumbered = math.MaxUint32
-		ids := make([]uint32, cols.symbols.values.Len())
+		ids := make([]uint32, len(cols.symbols.values))
 		for i := range ids {
 			ids[i] = unnumbered
-			if id, ok := f.agg.symbols[cols.symbols.values.Value(i)]; ok {
+			if id, ok := f.agg.symbols[cols.symbols.values[i]]; ok {
 				ids[i] = id
 			}
 		}
@@ -127,7 +127,7 @@ func (f *fold) readPrices(ctx context.Context, src priceSource, cut ledger.Cut, 
 			}
 			symbol := ids[cols.symbols.indices[i]]
 			if symbol == unnumbered {
-				return fmt.Errorf("offset %d: symbol %s was not folded", offset, cols.symbols.values.Value(int(cols.symbols.indices[i])))
+				return fmt.Errorf("offset %d: symbol %s was not folded", offset, cols.symbols.values[cols.symbols.indices[i]])
 			}
 			marks.Note(symbol, ledger.PriceMark{Price: cols.prices[i], TSMicros: int64(cols.ts[i]),
 				At: ledger.LogPosition{Partition: partition, Offset: offset}})

@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"math"
 	"math/bits"
+	"os"
+	"unsafe"
 )
 
 // The fold's hash tables use open addressing with linear probing over flat slices: a
@@ -42,6 +44,7 @@ func (s *idSet) reserve(more int) {
 func (s *idSet) resize(expected int) {
 	old := s.slots
 	s.slots, s.n = make([]idEntry, max(16, 2*expected)), 0
+	touchPages(s.slots)
 	for _, e := range old {
 		if e.hash() != 0 {
 			s.insert(e)
@@ -234,5 +237,23 @@ func radixSort(ks, buf []keyedPosition) {
 	}
 	if len(ks) > 0 && &from[0] != &ks[0] {
 		copy(ks, from)
+	}
+}
+
+// pageSize is the memory page size, which touchPages steps by.
+var pageSize = os.Getpagesize()
+
+// touchPages writes a zero to the first byte of each page of s, which a new slice holds
+// already, in address order. The kernel gives a process a new page at its first write:
+// the id set's slots, fresh from the system and first written by inserts in hash order,
+// took 1.9 s of inserts and 2.5–2.7 s of system time for the 50M-trade fold, against
+// 0.9 s and 1.6 s for the same pages first written in order.
+func touchPages[T any](s []T) {
+	if len(s) == 0 {
+		return
+	}
+	bytes := unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(s))), len(s)*int(unsafe.Sizeof(s[0])))
+	for i := 0; i < len(bytes); i += pageSize {
+		bytes[i] = 0
 	}
 }

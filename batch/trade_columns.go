@@ -9,15 +9,15 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+	"github.com/apache/arrow-go/v18/parquet/schema"
 )
 
 // tradeColumns is one batch of a trade segment as columns, the form the batch fold reads:
-// no per-row values are built, symbol and side arrive dictionary-encoded so that each
-// batch's strings are looked up once rather than once per row, and the other columns
-// arrive as plain slices (see trade_pages.go).
+// no per-row values are built, symbol and side arrive as indices into the values met in
+// the file so that each batch's strings are looked up once rather than once per row,
+// and the other columns arrive as plain slices (see trade_pages.go).
 type tradeColumns struct {
-	rec      arrow.RecordBatch // symbol and side
-	firstRow int               // row number, within the segment, of the batch's row 0
+	firstRow int // row number, within the segment, of the batch's row 0
 	rows     int
 	*pageValues
 	symbols  dictColumn
@@ -28,19 +28,13 @@ type tradeColumns struct {
 // dictColumn is a dictionary-encoded string column: row i holds values[indices[i]].
 type dictColumn struct {
 	indices []int32
-	values  *array.String
+	values  []string
 }
 
-// retain keeps the batch's arrays valid after the reader moves on, until release.
-func (c *tradeColumns) retain() {
-	c.rec.Retain()
-	c.retained = true
-}
+// retain keeps the batch's buffers valid after the reader moves on, until release.
+func (c *tradeColumns) retain() { c.retained = true }
 
-func (c *tradeColumns) release() {
-	c.rec.Release()
-	c.recycle()
-}
+func (c *tradeColumns) release() { c.recycle() }
 
 func newDictColumn(col arrow.Array, name string) (dictColumn, error) {
 	d, ok := col.(*array.Dictionary)
@@ -58,51 +52,54 @@ func newDictColumn(col arrow.Array, name string) (dictColumn, error) {
 	if indices.NullN() > 0 {
 		return dictColumn{}, fmt.Errorf("column %s holds nulls", name)
 	}
-	return dictColumn{indices: indices.Int32Values(), values: values}, nil
+	names := make([]string, values.Len()) // each aliases the batch's buffer
+	for i := range names {
+		names[i] = values.Value(i)
+	}
+	return dictColumn{indices: indices.Int32Values(), values: names}, nil
 }
 
 // readTradeColumns calls fn with every batch of the segment file in offset order, its
 // trade_ids hashed by hashID. The batch's arrays are valid only during the call unless
 // fn retains it.
 func readTradeColumns(ctx context.Context, path string, hashID func(string) uint64, fn func(*tradeColumns) error) error {
-	props := pqarrow.ArrowReadProperties{BatchSize: readBatchRows}
-	props.SetReadDict(colSymbol, true)
-	props.SetReadDict(colSide, true)
-	rr, pf, err := openTradeReader(ctx, path, props, []int{colSymbol, colSide}, nil)
+	pf, err := openTradeFile(path)
 	if err != nil {
 		return err
 	}
 	defer pf.Close()
-	defer rr.Release()
 	pages, err := newTradePages(pf, hashID)
 	if err != nil {
 		return err
 	}
-	row := 0
-	for rr.Next() {
-		rec := rr.RecordBatch()
-		cols := &tradeColumns{rec: rec, firstRow: row, rows: int(rec.NumRows())}
-		if cols.symbols, err = newDictColumn(rec.Column(0), "symbol"); err != nil {
+	rows := int(pf.NumRows())
+	for row := 0; row < rows; {
+		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if cols.sides, err = newDictColumn(rec.Column(1), "side"); err != nil {
-			return err
-		}
-		cols.pageValues = pageValuesOf(cols.rows)
+		n := min(readBatchRows, rows-row)
+		cols := &tradeColumns{firstRow: row, rows: n, pageValues: pageValuesOf(n)}
 		if err := pages.read(cols.pageValues); err != nil {
 			cols.recycle()
-			return fmt.Errorf("rows %d-%d: %w", row, row+cols.rows-1, err)
+			return fmt.Errorf("rows %d-%d: %w", row, row+n-1, err)
 		}
-		err = fn(cols)
-		if !cols.retained {
-			cols.recycle()
-		}
-		if err != nil {
+		cols.symbols = dictColumn{indices: cols.symbolIndices, values: pages.symbols.values}
+		cols.sides = dictColumn{indices: cols.sideIndices, values: pages.sides.values}
+		if err := deliver(cols, fn); err != nil {
 			return err
 		}
-		row += cols.rows
+		row += n
 	}
-	return rr.Err()
+	return nil
+}
+
+// deliver calls fn with a batch, and recycles its buffers unless fn retained them.
+func deliver(cols *tradeColumns, fn func(*tradeColumns) error) error {
+	err := fn(cols)
+	if !cols.retained {
+		cols.recycle()
+	}
+	return err
 }
 
 // readTradeIDs returns the trade_id of each of the given row numbers (ascending) of the
@@ -138,16 +135,12 @@ func readTradeIDs(ctx context.Context, path string, rows []int) ([]string, error
 // openTradeReader opens a segment file and a reader of the given columns of the given row
 // groups (nil: all). Closing the file is the caller's.
 func openTradeReader(ctx context.Context, path string, props pqarrow.ArrowReadProperties, columns, rowGroups []int) (pqarrow.RecordReader, *file.Reader, error) {
-	pf, err := file.OpenParquetFile(path, false)
+	pf, err := openTradeFile(path)
 	if err != nil {
 		return nil, nil, err
 	}
 	fr, err := pqarrow.NewFileReader(pf, props, memory.DefaultAllocator)
 	if err != nil {
-		pf.Close()
-		return nil, nil, err
-	}
-	if err := sameColumnNames(fr, tradeSchema); err != nil {
 		pf.Close()
 		return nil, nil, err
 	}
@@ -159,19 +152,28 @@ func openTradeReader(ctx context.Context, path string, props pqarrow.ArrowReadPr
 	return rr, pf, nil
 }
 
-// sameColumnNames checks the file's columns by name; their types are checked as each
-// batch is taken apart.
-func sameColumnNames(fr *pqarrow.FileReader, want *arrow.Schema) error {
-	got, err := fr.Schema()
+// openTradeFile opens a segment file whose columns are named as tradeSchema's; their
+// types are checked as each is read.
+func openTradeFile(path string) (*file.Reader, error) {
+	pf, err := file.OpenParquetFile(path, false)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if got.NumFields() != want.NumFields() {
-		return fmt.Errorf("%d columns, want %d (%s)", got.NumFields(), want.NumFields(), columnList(want))
+	if err := sameColumnNames(pf.MetaData().Schema, tradeSchema); err != nil {
+		pf.Close()
+		return nil, err
+	}
+	return pf, nil
+}
+
+// sameColumnNames checks the file's columns by name.
+func sameColumnNames(got *schema.Schema, want *arrow.Schema) error {
+	if got.NumColumns() != want.NumFields() {
+		return fmt.Errorf("%d columns, want %d (%s)", got.NumColumns(), want.NumFields(), columnList(want))
 	}
 	for i, f := range want.Fields() {
-		if got.Field(i).Name != f.Name {
-			return fmt.Errorf("column %d is %s, want %s", i, got.Field(i).Name, f.Name)
+		if name := got.Column(i).Name(); name != f.Name {
+			return fmt.Errorf("column %d is %s, want %s", i, name, f.Name)
 		}
 	}
 	return nil

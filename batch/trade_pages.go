@@ -18,14 +18,16 @@ import (
 // quantity, price and ts, the page readers 5.5, 14.8, 12.4, 16.8 and 5.6 (pqarrow
 // allocates and zeroes each batch's arrays and copies into them). trade_ids are hashed
 // from the page: through pqarrow, every id was first copied into an Arrow string builder
-// (1.75 times the time, reading 12M ids).
+// (1.75 times the time, reading 12M ids). Symbol and side are read from their pages as
+// dictionary indices (see trade_dict_pages.go).
 
 // pageValues are the plain columns of a batch that the scatter reads, trade_ids as their
 // hashes. Prices and timestamps are read apart, only where they decide a last price (see
 // fold_prices.go).
 type pageValues struct {
-	offset, userID, quantity []int64
-	idHashes                 []uint64
+	offset, userID, quantity   []int64
+	idHashes                   []uint64
+	symbolIndices, sideIndices []int32 // into the file's values met so far (dictionaryPages)
 }
 
 // pageValueBuffers recycles pageValues of readBatchRows rows.
@@ -33,6 +35,7 @@ var pageValueBuffers = sync.Pool{New: func() any {
 	return &pageValues{
 		offset: make([]int64, readBatchRows), userID: make([]int64, readBatchRows),
 		quantity: make([]int64, readBatchRows), idHashes: make([]uint64, readBatchRows),
+		symbolIndices: make([]int32, readBatchRows), sideIndices: make([]int32, readBatchRows),
 	}
 }}
 
@@ -40,6 +43,7 @@ var pageValueBuffers = sync.Pool{New: func() any {
 func pageValuesOf(rows int) *pageValues {
 	v := pageValueBuffers.Get().(*pageValues)
 	v.offset, v.userID, v.quantity, v.idHashes = v.offset[:rows], v.userID[:rows], v.quantity[:rows], v.idHashes[:rows]
+	v.symbolIndices, v.sideIndices = v.symbolIndices[:rows], v.sideIndices[:rows]
 	return v
 }
 
@@ -53,6 +57,8 @@ type tradePages struct {
 	// plainIDs reads the trade_ids when the file holds them as the archiver writes
 	// them; otherwise tradeID does.
 	plainIDs *plainByteArrayPages
+	// symbols and sides read those columns' dictionary indices.
+	symbols, sides *dictionaryPages
 }
 
 func newTradePages(pf *file.Reader, hash func(string) uint64) (*tradePages, error) {
@@ -62,6 +68,11 @@ func newTradePages(pf *file.Reader, hash func(string) uint64) (*tradePages, erro
 	// The scratch is as long as a batch can be: a small segment needs less.
 	scratch := int(min(readBatchRows, pf.NumRows()))
 	p := &tradePages{hash: hash, plainIDs: plainByteArrays(pf, colTradeID)}
+	for col, pages := range map[int]**dictionaryPages{colSymbol: &p.symbols, colSide: &p.sides} {
+		if *pages = dictionaryPagesOf(pf, col); *pages == nil {
+			return nil, fmt.Errorf("column %s is %s, want required strings, as the archiver writes them", tradeSchema.Field(col).Name, pf.MetaData().Schema.Column(col))
+		}
+	}
 	for col, pages := range map[int]*columnPages{colOffset: &p.offset, colUserID: &p.userID, colQuantity: &p.quantity} {
 		*pages = columnPages{file: pf, col: col, levels: make([]int16, scratch)}
 	}
@@ -86,30 +97,28 @@ func isMicroseconds(t schema.LogicalType) bool {
 // the other, the columns made the goroutine reading them the scatter's slowest (5.95 of
 // its 6.18 s for 50M trades).
 func (p *tradePages) read(v *pageValues) error {
-	var g errgroup.Group
-	for _, column := range []struct {
-		pages *columnPages
-		read  func(*columnPages) error
-	}{
-		{&p.offset, func(c *columnPages) error {
-			return readValues[int64, *file.Int64ColumnChunkReader](c, v.offset)
-		}},
-		{&p.userID, func(c *columnPages) error {
-			return readValues[int64, *file.Int64ColumnChunkReader](c, v.userID)
-		}},
-		{&p.quantity, func(c *columnPages) error {
-			return readValues[int64, *file.Int64ColumnChunkReader](c, v.quantity)
-		}},
-		{&p.tradeID, func(c *columnPages) error {
+	type columnRead struct {
+		col  int
+		read func() error
+	}
+	columns := []columnRead{
+		{colOffset, func() error { return readValues[int64, *file.Int64ColumnChunkReader](&p.offset, v.offset) }},
+		{colUserID, func() error { return readValues[int64, *file.Int64ColumnChunkReader](&p.userID, v.userID) }},
+		{colQuantity, func() error { return readValues[int64, *file.Int64ColumnChunkReader](&p.quantity, v.quantity) }},
+		{colTradeID, func() error {
 			if p.plainIDs != nil {
 				return p.plainIDs.hashes(v.idHashes, p.hash)
 			}
-			return p.readHashes(c, v.idHashes)
+			return p.readHashes(&p.tradeID, v.idHashes)
 		}},
-	} {
+		{colSymbol, func() error { return p.symbols.read(v.symbolIndices) }},
+		{colSide, func() error { return p.sides.read(v.sideIndices) }},
+	}
+	var g errgroup.Group
+	for _, column := range columns {
 		g.Go(func() error {
-			if err := column.read(column.pages); err != nil {
-				return fmt.Errorf("column %s: %w", tradeSchema.Field(column.pages.col).Name, err)
+			if err := column.read(); err != nil {
+				return fmt.Errorf("column %s: %w", tradeSchema.Field(column.col).Name, err)
 			}
 			return nil
 		})
