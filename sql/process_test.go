@@ -18,12 +18,16 @@ import (
 	"github.com/autonews/autonews/message"
 )
 
+// binaryDir holds the binary that binary builds; TestMain removes it after the tests.
+var binaryDir string
+
 // binary builds cmd/autonews once per test run.
 var binary = sync.OnceValues(func() (string, error) {
 	dir, err := os.MkdirTemp("", "autonews-bin-")
 	if err != nil {
 		return "", err
 	}
+	binaryDir = dir
 	path := filepath.Join(dir, "autonews")
 	out, err := exec.Command("go", "build", "-o", path, "../cmd/autonews").CombinedOutput()
 	if err != nil {
@@ -31,6 +35,16 @@ var binary = sync.OnceValues(func() (string, error) {
 	}
 	return path, nil
 })
+
+// TestMain removes the binary the tests built: left behind, each run of the package's
+// tests kept 125 MB in the temporary directory.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binaryDir != "" {
+		os.RemoveAll(binaryDir)
+	}
+	os.Exit(code)
+}
 
 // process is `autonews serve` running as a child process on fixed loopback ports.
 type process struct {
