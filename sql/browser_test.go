@@ -33,7 +33,8 @@ func browser(t *testing.T) context.Context {
 }
 
 // screenshots is where the pages are saved for anyone to look at what a user sees:
-// $AUTONEWS_SCREENSHOTS, or a temporary folder named in the test log.
+// $AUTONEWS_SCREENSHOTS, or else a temporary folder, named in the test log and kept only
+// if the test fails (every run kept one before).
 func screenshots(t *testing.T) string {
 	dir := os.Getenv("AUTONEWS_SCREENSHOTS")
 	if dir == "" {
@@ -41,11 +42,16 @@ func screenshots(t *testing.T) string {
 		if dir, err = os.MkdirTemp("", "autonews-screenshots-"); err != nil {
 			t.Fatal(err)
 		}
+		t.Cleanup(func() {
+			if !t.Failed() {
+				os.RemoveAll(dir)
+			}
+		})
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("screenshots in %s", dir)
+	t.Logf("screenshots in %s (kept if the test fails, or set AUTONEWS_SCREENSHOTS)", dir)
 	return dir
 }
 
