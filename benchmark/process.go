@@ -97,7 +97,7 @@ func (p *serverProcess) run(ctx context.Context) error {
 		case err := <-p.exited:
 			p.exited <- err
 			p.end()
-			return fmt.Errorf("autonews serve exited (%v); its log: %s", err, p.logPath)
+			return fmt.Errorf("autonews serve exited (%v); the end of its log:\n%s", err, p.logTail())
 		case <-time.After(10 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
@@ -106,6 +106,18 @@ func (p *serverProcess) run(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// logTail returns the last lines of the process's log, for an error: the log goes with
+// the process's directory when the scenario ends.
+func (p *serverProcess) logTail() string {
+	const lines = 20
+	b, err := os.ReadFile(p.logPath)
+	if err != nil {
+		return fmt.Sprintf("(the log cannot be read: %v)", err)
+	}
+	all := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	return strings.Join(all[max(0, len(all)-lines):], "\n")
 }
 
 // rss is the process's resident memory in bytes, from /proc.

@@ -43,7 +43,7 @@ func restart(ctx context.Context, o Options) ([]Result, error) {
 		return nil, err
 	}
 	if !server.end() {
-		return nil, fmt.Errorf("autonews serve did not stop cleanly on SIGTERM; its log: %s", server.logPath)
+		return nil, fmt.Errorf("autonews serve did not stop cleanly on SIGTERM; the end of its log:\n%s", server.logTail())
 	}
 	start := time.Now()
 	if err := server.run(ctx); err != nil {
