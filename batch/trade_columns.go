@@ -85,21 +85,16 @@ func readTradeColumns(ctx context.Context, path string, hashID func(string) uint
 		}
 		cols.symbols = dictColumn{indices: cols.symbolIndices, values: pages.symbols.values}
 		cols.sides = dictColumn{indices: cols.sideIndices, values: pages.sides.values}
-		if err := deliver(cols, fn); err != nil {
+		err := fn(cols)
+		if !cols.retained {
+			cols.recycle()
+		}
+		if err != nil {
 			return err
 		}
 		row += n
 	}
 	return nil
-}
-
-// deliver calls fn with a batch, and recycles its buffers unless fn retained them.
-func deliver(cols *tradeColumns, fn func(*tradeColumns) error) error {
-	err := fn(cols)
-	if !cols.retained {
-		cols.recycle()
-	}
-	return err
 }
 
 // readTradeIDs returns the trade_id of each of the given row numbers (ascending) of the
