@@ -449,8 +449,13 @@ func TestAFoldReadsPricesAndQuantitiesWhoseDictionariesFilledUp(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	pf, err := file.OpenParquetFile(segs[0].Path, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pf.Close()
 	for _, col := range []int{colPrice, colQuantity} {
-		if encodings := dataPageEncodings(t, segs[0].Path, col); !encodings[parquet.Encodings.RLEDict] || !encodings[parquet.Encodings.Plain] {
+		if encodings := dataPageEncodings(t, pf, col); !encodings[parquet.Encodings.RLEDict] || !encodings[parquet.Encodings.Plain] {
 			t.Fatalf("column %d has data pages in %v: want dictionary pages, then plain ones", col, encodings)
 		}
 	}
@@ -461,24 +466,21 @@ func TestAFoldReadsPricesAndQuantitiesWhoseDictionariesFilledUp(t *testing.T) {
 	h.sameAsBook(t, snap, h.book(t, h.end))
 }
 
-// dataPageEncodings returns the encodings of the data pages of column col in the first
-// row group of a segment.
-func dataPageEncodings(t *testing.T, path string, col int) map[parquet.Encoding]bool {
+// dataPageEncodings returns the encodings of the data pages of column col, in every row
+// group of a segment file.
+func dataPageEncodings(t *testing.T, pf *file.Reader, col int) map[parquet.Encoding]bool {
 	t.Helper()
-	pf, err := file.OpenParquetFile(path, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pf.Close()
-	chunk, err := pf.MetaData().RowGroup(0).ColumnChunk(col)
-	if err != nil {
-		t.Fatal(err)
-	}
 	const dictionaryPage = 2 // the Parquet format's DICTIONARY_PAGE
 	encodings := map[parquet.Encoding]bool{}
-	for _, s := range chunk.EncodingStats() {
-		if s.PageType != dictionaryPage {
-			encodings[s.Encoding] = true
+	for rg := range pf.NumRowGroups() {
+		chunk, err := pf.MetaData().RowGroup(rg).ColumnChunk(col)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range chunk.EncodingStats() {
+			if s.PageType != dictionaryPage {
+				encodings[s.Encoding] = true
+			}
 		}
 	}
 	return encodings

@@ -58,19 +58,11 @@ func NewBook() *Book {
 // refused because the position would overflow still sets the price: the price is the
 // market's, whatever the position.
 func (b *Book) Apply(t message.Trade, at LogPosition) error {
-	_, err := b.ApplyMarked(t, MarkOf(t, at))
-	return err
+	return b.ApplySymbol(t, b.Symbol(t.Symbol), MarkOf(t, at))
 }
 
-// ApplyMarked is Apply for a caller that already holds the trade's price mark. It returns
-// the book's number for the trade's symbol (see Symbol).
-func (b *Book) ApplyMarked(t message.Trade, mark PriceMark) (symbol uint32, err error) {
-	symbol = b.Symbol(t.Symbol)
-	return symbol, b.ApplySymbol(t, symbol, mark)
-}
-
-// ApplySymbol is ApplyMarked for a caller that already holds the book's number for the
-// trade's symbol.
+// ApplySymbol is Apply for a caller that already holds the trade's price mark and the
+// book's number for its symbol (see Symbol).
 func (b *Book) ApplySymbol(t message.Trade, symbol uint32, mark PriceMark) error {
 	if !b.AddNumbered(t.UserID, symbol, t.SignedQuantity(), mark) {
 		return fmt.Errorf("trade %s at p%d:%d: %w", t.ID, mark.At.Partition, mark.At.Offset, ErrOverflow)
