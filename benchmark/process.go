@@ -5,7 +5,7 @@ import (
 	gosql "database/sql"
 	"errors"
 	"fmt"
-	"net"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -43,15 +43,7 @@ func startServerProcess(ctx context.Context, o Options) (*serverProcess, error) 
 	if err != nil {
 		return nil, err
 	}
-	addrs := make([]string, 3)
-	for i := range addrs {
-		if addrs[i], err = freeLoopbackAddr(); err != nil {
-			os.RemoveAll(dir)
-			return nil, err
-		}
-	}
-	p := &serverProcess{dir: dir, kafkaAddr: addrs[0], mysqlAddr: addrs[1], httpAddr: addrs[2], logPath: filepath.Join(dir, "serve.log"),
-		profile: o.ServerProfile}
+	p := &serverProcess{dir: dir, logPath: filepath.Join(dir, "serve.log"), profile: o.ServerProfile}
 	if err := p.run(ctx); err != nil {
 		os.RemoveAll(dir)
 		return nil, err
@@ -59,9 +51,10 @@ func startServerProcess(ctx context.Context, o Options) (*serverProcess, error) 
 	return p, nil
 }
 
-// run starts `autonews serve` on the process's directory and addresses and returns once
-// it answers over the MySQL protocol: the server opens that port only when it has caught
-// up with the log.
+// run starts `autonews serve` on the process's directory and returns once it answers over
+// the MySQL protocol. The server picks its ports and the bench reads them from the line
+// it logs once it serves, which it does when it has caught up with the log: ports the
+// bench found free could be taken by another socket before the server bound them.
 func (p *serverProcess) run(ctx context.Context) error {
 	exe, err := os.Executable()
 	if err != nil {
@@ -72,8 +65,13 @@ func (p *serverProcess) run(ctx context.Context) error {
 		return err
 	}
 	defer logFile.Close()
-	args := []string{"serve", "--data-dir", filepath.Join(p.dir, "data"), "--kafka-addr", p.kafkaAddr,
-		"--mysql-addr", p.mysqlAddr, "--http-addr", p.httpAddr, "--cycle-interval", "0"}
+	logged, err := logFile.Seek(0, io.SeekEnd) // a restart appends to the log of the runs before
+	if err != nil {
+		return err
+	}
+	const anyPort = "127.0.0.1:0"
+	args := []string{"serve", "--data-dir", filepath.Join(p.dir, "data"), "--kafka-addr", anyPort,
+		"--mysql-addr", anyPort, "--http-addr", anyPort, "--cycle-interval", "0"}
 	if p.profile != "" {
 		n := serverRuns.Add(1)
 		args = append(args, "--cpuprofile", fmt.Sprintf("%s.serve-%d", p.profile, n), "--memprofile", fmt.Sprintf("%s.serve-%d.allocs", p.profile, n))
@@ -85,27 +83,66 @@ func (p *serverProcess) run(ctx context.Context) error {
 	}
 	p.exited = make(chan error, 1)
 	go func() { p.exited <- p.cmd.Wait() }() // the only Wait; end reads its result
+	deadline := time.Now().Add(120 * time.Second)
+	for {
+		var serving bool
+		if p.kafkaAddr, p.mysqlAddr, p.httpAddr, serving = p.servingAddrs(logged); serving {
+			break
+		}
+		select {
+		case err := <-p.exited:
+			p.exited <- err
+			p.end()
+			return fmt.Errorf("autonews serve exited (%v); the end of its log:\n%s", err, p.logTail())
+		case <-ctx.Done():
+			p.end()
+			return ctx.Err()
+		case <-time.After(10 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			p.end()
+			return fmt.Errorf("autonews serve did not serve within 120 s; the end of its log:\n%s", p.logTail())
+		}
+	}
 	if p.db, err = gosql.Open("mysql", "root@tcp("+p.mysqlAddr+")/autonews"); err != nil {
 		p.end()
 		return err
 	}
 	p.db.SetMaxOpenConns(32)
 	p.db.SetMaxIdleConns(32)
-	deadline := time.Now().Add(120 * time.Second)
-	for p.db.PingContext(ctx) != nil {
-		select {
-		case err := <-p.exited:
-			p.exited <- err
-			p.end()
-			return fmt.Errorf("autonews serve exited (%v); the end of its log:\n%s", err, p.logTail())
-		case <-time.After(10 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			p.end()
-			return errors.New("autonews serve did not answer within 120 s")
-		}
+	if err := p.db.PingContext(ctx); err != nil {
+		p.end()
+		return fmt.Errorf("autonews serve logged that it serves on %s, but: %w", p.mysqlAddr, err)
 	}
 	return nil
+}
+
+// servingAddrs returns the addresses the server logged once serving, in its log after
+// the first from bytes.
+func (p *serverProcess) servingAddrs(from int64) (kafka, mysql, http string, ok bool) {
+	b, err := os.ReadFile(p.logPath)
+	if err != nil || int64(len(b)) < from {
+		return "", "", "", false
+	}
+	return servingAddrsIn(string(b[from:]))
+}
+
+// servingAddrsIn finds the line `autonews serve` logs once it serves, in log/slog's text
+// form, and returns the addresses it names.
+func servingAddrsIn(log string) (kafka, mysql, http string, ok bool) {
+	for line := range strings.Lines(log) {
+		if !strings.Contains(line, ` msg="autonews serving" `) || !strings.HasSuffix(line, "\n") {
+			continue // or not yet written whole
+		}
+		attr := func(key string) string {
+			_, rest, _ := strings.Cut(line, " "+key+"=")
+			value, _, _ := strings.Cut(strings.TrimSpace(rest), " ")
+			return value
+		}
+		kafka, mysql, http = attr("kafka"), attr("mysql"), attr("http")
+		return kafka, mysql, http, kafka != "" && mysql != "" && http != ""
+	}
+	return "", "", "", false
 }
 
 // logTail returns the last lines of the process's log, for an error: the log goes with
@@ -200,13 +237,4 @@ func (p *serverProcess) end() (clean bool) {
 		<-p.exited
 		return false
 	}
-}
-
-func freeLoopbackAddr() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer ln.Close()
-	return ln.Addr().String(), nil
 }
