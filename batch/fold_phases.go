@@ -204,9 +204,12 @@ func (f *fold) run(ctx context.Context, segs []Segment, cut ledger.Cut, rows int
 	return nil
 }
 
-// defaultPositionPartitionRows sizes partitions whose positions' table fits in a core's
-// L2 cache.
-const defaultPositionPartitionRows = 1 << 16
+// defaultPositionPartitionRows sizes the position partitions. The sum's table of a
+// partition of 2^17 rows (1 MiB for 50M trades) is twice a core's L2 cache here, where
+// half as many rows made it fit; but with half as many partitions the scatter stages
+// into half the memory, and the 50M-trade fold took 5.31 s against 5.45 on average,
+// faster in each of eleven runs alternating with 2^16.
+const defaultPositionPartitionRows = 1 << 17
 
 // presized returns n empty partitions with room for about perPartition rows each.
 func presized[T any](n, perPartition int) [][]T {
