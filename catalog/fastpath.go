@@ -57,13 +57,6 @@ func (s *Sessions) session(conn uint32) (*connSession, bool) {
 	return v.(*connSession), true
 }
 
-func (s *Sessions) currentDB(conn uint32) string {
-	if cs, ok := s.session(conn); ok {
-		return cs.session.GetCurrentDatabase()
-	}
-	return ""
-}
-
 // HandlerOptions configure the wrapper of the MySQL handler.
 type HandlerOptions struct {
 	// FastPath answers the common point selects without the engine's analyzer.
@@ -106,12 +99,40 @@ type fastPath struct {
 
 func (p *fastPath) ComQuery(ctx context.Context, c *mysql.Conn, query string, callback mysql.ResultSpoolFn) error {
 	if ps, ok := p.parse(query, false); ok && p.servable(c, ps) {
-		if fields := p.shapeFields(ps.shape); fields != nil {
-			return p.answer(c, ps.user, ps, fields, false, func(r *sqltypes.Result) error { return callback(r, false) })
-		}
-		return p.Handler.ComQuery(ctx, c, query, p.recordFields(ps.shape, callback))
+		return p.answerText(ctx, c, query, ps, callback)
 	}
 	return p.Handler.ComQuery(ctx, c, query, callback)
+}
+
+// ComMultiQuery takes the texts of clients that may send several statements at once,
+// which vitess hands over here rather than to ComQuery: the mariadb client and PyMySQL
+// ask for that by default, and none of their point selects took the fast path. A text
+// that is one point select is answered as ComQuery answers it; the engine splits and runs
+// anything else.
+func (p *fastPath) ComMultiQuery(ctx context.Context, c *mysql.Conn, query string, callback mysql.ResultSpoolFn) (remainder string, err error) {
+	if single, ok := singleStatement(query); ok {
+		if ps, ok := p.parse(single, false); ok && p.servable(c, ps) {
+			return "", p.answerText(ctx, c, single, ps, callback)
+		}
+	}
+	return p.Handler.ComMultiQuery(ctx, c, query, callback)
+}
+
+// singleStatement returns the text without a final semicolon when that is its only one.
+// A semicolon inside a literal or a comment makes it look like several: the engine
+// answers those.
+func singleStatement(query string) (string, bool) {
+	query = strings.TrimRight(strings.TrimSpace(query), ";")
+	return query, !strings.Contains(query, ";")
+}
+
+// answerText answers a point select sent as text. The first of its shape goes through
+// the engine, which names the result's columns.
+func (p *fastPath) answerText(ctx context.Context, c *mysql.Conn, query string, ps pointSelect, callback mysql.ResultSpoolFn) error {
+	if fields := p.shapeFields(ps.shape); fields != nil {
+		return p.answer(c, ps.user, ps, fields, false, func(r *sqltypes.Result) error { return callback(r, false) })
+	}
+	return p.Handler.ComQuery(ctx, c, query, p.recordFields(ps.shape, callback))
 }
 
 func (p *fastPath) ComStmtExecute(ctx context.Context, c *mysql.Conn, prepare *mysql.PrepareData, callback func(*sqltypes.Result) error) error {
@@ -156,9 +177,22 @@ func (p *fastPath) ConnectionClosed(c *mysql.Conn) {
 	p.Handler.ConnectionClosed(c)
 }
 
-// servable reports whether the statement's table is AutoNews' for this connection.
+// servable reports whether the statement's table is AutoNews' for this connection, and
+// whether the connection takes results in the character set the fast path answers in:
+// its columns are those the engine gave the shape's first query, from any connection,
+// and its texts are sent as stored. A connection that set character_set_results to
+// another one (latin1, say) was given utf8mb4 columns, or another's latin1 columns to a
+// utf8mb4 one; the engine answers those.
 func (p *fastPath) servable(c *mysql.Conn, ps pointSelect) bool {
-	return ps.qualified || strings.EqualFold(p.sessions.currentDB(c.ConnectionID), DatabaseName)
+	cs, ok := p.sessions.session(c.ConnectionID)
+	if !ok || !ps.qualified && !strings.EqualFold(cs.session.GetCurrentDatabase(), DatabaseName) {
+		return false
+	}
+	switch cs.session.GetCharacterSetResults() {
+	case sql.CharacterSet_Unspecified, sql.CharacterSet_utf8mb4:
+		return true
+	}
+	return false
 }
 
 func (p *fastPath) shapeFields(shape string) []*querypb.Field {
