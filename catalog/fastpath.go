@@ -92,6 +92,8 @@ type fastPath struct {
 
 	mu     sync.RWMutex
 	fields map[string][]*querypb.Field // result columns by statement shape
+	// preparedFields are the columns the engine's answer to a preparation gave, by shape.
+	preparedFields map[string][]*querypb.Field
 	// prepared holds what parsing each prepared statement's text found: a point select, or
 	// one with no columns for any other statement.
 	prepared map[string]pointSelect
@@ -146,6 +148,36 @@ func (p *fastPath) ComStmtExecute(ctx context.Context, c *mysql.Conn, prepare *m
 		}
 	}
 	return p.Handler.ComStmtExecute(ctx, c, prepare, callback)
+}
+
+// ComPrepare answers the preparation of a point select with the columns the engine gave
+// when it prepared one of the same shape: go-sql-driver, unless told to interpolate
+// parameters, prepares the text again for every query with arguments (and closes it
+// after), and the engine parsed and bound it each time (0.19 s of the ingest-encoded
+// scenario's CPU for its 2,116 point queries). An execution the fast path does not
+// answer then finds no statement in the engine's cache, and the engine prepares the text
+// at that point, as it does for a client that executes a statement it never prepared.
+func (p *fastPath) ComPrepare(ctx context.Context, c *mysql.Conn, query string, prepare *mysql.PrepareData) ([]*querypb.Field, error) {
+	ps, ok := p.preparedPointSelect(query)
+	if !ok || !p.servable(c, ps) {
+		return p.Handler.ComPrepare(ctx, c, query, prepare)
+	}
+	p.mu.RLock()
+	fields, prepared := p.preparedFields[ps.shape]
+	p.mu.RUnlock()
+	if prepared {
+		return fields, nil
+	}
+	fields, err := p.Handler.ComPrepare(ctx, c, query, prepare)
+	if err == nil {
+		p.mu.Lock()
+		if p.preparedFields == nil {
+			p.preparedFields = map[string][]*querypb.Field{}
+		}
+		p.preparedFields[ps.shape] = fields
+		p.mu.Unlock()
+	}
+	return fields, err
 }
 
 // preparedPointSelect parses a prepared statement's text once: clients such as
