@@ -13,6 +13,7 @@ import (
 	"github.com/dolthub/vitess/go/mysql"
 	"github.com/dolthub/vitess/go/sqltypes"
 	querypb "github.com/dolthub/vitess/go/vt/proto/query"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/autonews/autonews/ledger"
 	"github.com/autonews/autonews/news"
@@ -166,7 +167,7 @@ func (p *fastPath) ComPrepare(ctx context.Context, c *mysql.Conn, query string, 
 	fields, prepared := p.preparedFields[ps.shape]
 	p.mu.RUnlock()
 	if prepared {
-		return fields, nil
+		return cloneFields(fields), nil
 	}
 	fields, err := p.Handler.ComPrepare(ctx, c, query, prepare)
 	if err == nil {
@@ -174,10 +175,21 @@ func (p *fastPath) ComPrepare(ctx context.Context, c *mysql.Conn, query string, 
 		if p.preparedFields == nil {
 			p.preparedFields = map[string][]*querypb.Field{}
 		}
-		p.preparedFields[ps.shape] = fields
+		p.preparedFields[ps.shape] = cloneFields(fields)
 		p.mu.Unlock()
 	}
 	return fields, err
+}
+
+// cloneFields copies columns for a prepare response, which vitess writes into as it sends
+// it (it rewrites each column's name): the cached columns are shared by all connections,
+// and the race detector caught two connections' responses writing the same one.
+func cloneFields(fields []*querypb.Field) []*querypb.Field {
+	out := make([]*querypb.Field, len(fields))
+	for i, f := range fields {
+		out[i] = proto.Clone(f).(*querypb.Field)
+	}
+	return out
 }
 
 // preparedPointSelect parses a prepared statement's text once: clients such as
