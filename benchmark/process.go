@@ -17,6 +17,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/autonews/autonews/internal/logline"
 	"github.com/autonews/autonews/ledger"
 	"github.com/autonews/autonews/message"
 )
@@ -124,25 +125,11 @@ func (p *serverProcess) servingAddrs(from int64) (kafka, mysql, http string, ok 
 	if err != nil || int64(len(b)) < from {
 		return "", "", "", false
 	}
-	return servingAddrsIn(string(b[from:]))
-}
-
-// servingAddrsIn finds the line `autonews serve` logs once it serves, in log/slog's text
-// form, and returns the addresses it names.
-func servingAddrsIn(log string) (kafka, mysql, http string, ok bool) {
-	for line := range strings.Lines(log) {
-		if !strings.Contains(line, ` msg="autonews serving" `) || !strings.HasSuffix(line, "\n") {
-			continue // or not yet written whole
-		}
-		attr := func(key string) string {
-			_, rest, _ := strings.Cut(line, " "+key+"=")
-			value, _, _ := strings.Cut(strings.TrimSpace(rest), " ")
-			return value
-		}
-		kafka, mysql, http = attr("kafka"), attr("mysql"), attr("http")
-		return kafka, mysql, http, kafka != "" && mysql != "" && http != ""
+	addrs, ok := logline.Attrs(string(b[from:]), "autonews serving", "kafka", "mysql", "http")
+	if !ok {
+		return "", "", "", false
 	}
-	return "", "", "", false
+	return addrs[0], addrs[1], addrs[2], true
 }
 
 // logTail returns the last lines of the process's log, for an error: the log goes with

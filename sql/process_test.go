@@ -4,7 +4,6 @@ import (
 	"context"
 	gosql "database/sql"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/autonews/autonews/internal/logline"
 	"github.com/autonews/autonews/message"
 )
 
@@ -46,7 +46,11 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// process is `autonews serve` running as a child process on fixed loopback ports.
+// process is `autonews serve` (or `autonews broker`) running as a child process on
+// loopback. Its first start picks free ports itself, which the test reads from the line
+// it logs once it serves; a restart keeps them, as clients that carry on across it (a
+// producer streaming through a broker's restart) expect. Ports the test found free
+// could be taken by another socket before the process bound them.
 type process struct {
 	t         testing.TB
 	dataDir   string
@@ -61,7 +65,7 @@ type process struct {
 
 func newProcess(t testing.TB, extra ...string) *process {
 	t.Helper()
-	p := &process{t: t, dataDir: t.TempDir(), kafkaAddr: freeAddr(t), mysqlAddr: freeAddr(t), httpAddr: freeAddr(t), extra: extra}
+	p := &process{t: t, dataDir: t.TempDir(), extra: extra}
 	p.logPath = filepath.Join(p.dataDir, "..", "process.log")
 	t.Cleanup(func() {
 		if p.cmd != nil {
@@ -76,15 +80,6 @@ func newProcess(t testing.TB, extra ...string) *process {
 	return p
 }
 
-func freeAddr(t testing.TB) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
 func tail(s string, n int) string {
 	if len(s) > n {
 		return s[len(s)-n:]
@@ -95,7 +90,15 @@ func tail(s string, n int) string {
 // start runs `autonews serve` and waits until it answers a query.
 func (p *process) start() {
 	p.t.Helper()
-	p.run(append([]string{"serve", "--data-dir", p.dataDir, "--kafka-addr", p.kafkaAddr, "--mysql-addr", p.mysqlAddr, "--http-addr", p.httpAddr}, p.extra...))
+	logged := p.logSize()
+	p.run(append([]string{"serve", "--data-dir", p.dataDir, "--kafka-addr", orAnyPort(p.kafkaAddr),
+		"--mysql-addr", orAnyPort(p.mysqlAddr), "--http-addr", orAnyPort(p.httpAddr)}, p.extra...))
+	var addrs []string
+	p.waitUntil("the server serves", func() (ok bool) {
+		addrs, ok = p.loggedAttrs(logged, "autonews serving", "kafka", "mysql", "http")
+		return ok
+	})
+	p.kafkaAddr, p.mysqlAddr, p.httpAddr = addrs[0], addrs[1], addrs[2]
 	var err error
 	p.db, err = gosql.Open("mysql", "root@tcp("+p.mysqlAddr+")/autonews")
 	if err != nil {
@@ -107,14 +110,41 @@ func (p *process) start() {
 // startBroker runs `autonews broker` and waits until it accepts connections.
 func (p *process) startBroker() {
 	p.t.Helper()
-	p.run([]string{"broker", "--data-dir", p.dataDir, "--kafka-addr", p.kafkaAddr})
-	p.waitUntil("the broker listens", func() bool {
-		conn, err := net.Dial("tcp", p.kafkaAddr)
-		if err == nil {
-			conn.Close()
-		}
-		return err == nil
+	logged := p.logSize()
+	p.run([]string{"broker", "--data-dir", p.dataDir, "--kafka-addr", orAnyPort(p.kafkaAddr)})
+	var addrs []string
+	p.waitUntil("the broker serves", func() (ok bool) {
+		addrs, ok = p.loggedAttrs(logged, "broker serving", "kafka")
+		return ok
 	})
+	p.kafkaAddr = addrs[0]
+}
+
+// orAnyPort is addr, or a loopback address on a port the process picks when there is none
+// yet.
+func orAnyPort(addr string) string {
+	if addr == "" {
+		return "127.0.0.1:0"
+	}
+	return addr
+}
+
+// logSize is how many bytes the process's log holds: each run appends to it.
+func (p *process) logSize() int64 {
+	info, err := os.Stat(p.logPath)
+	if err != nil {
+		return 0
+	}
+	return info.Size()
+}
+
+// loggedAttrs reads keys from the line msg in the log written after its first from bytes.
+func (p *process) loggedAttrs(from int64, msg string, keys ...string) ([]string, bool) {
+	b, err := os.ReadFile(p.logPath)
+	if err != nil || int64(len(b)) < from {
+		return nil, false
+	}
+	return logline.Attrs(string(b[from:]), msg, keys...)
 }
 
 func (p *process) run(args []string) {

@@ -1,0 +1,38 @@
+// Package logline reads attributes back from the lines log/slog's text handler writes: the
+// bench and the tests that start `autonews serve` or `autonews broker` on ports the
+// process picks itself learn those ports from the line it logs once it serves.
+package logline
+
+import "strings"
+
+// Attrs returns the values of keys in the first whole line of log whose message is msg,
+// and whether that line holds them all. A line still being written, without its newline,
+// does not count. Values must be unquoted, as addresses are.
+func Attrs(log, msg string, keys ...string) ([]string, bool) {
+	for line := range strings.Lines(log) {
+		if !strings.HasSuffix(line, "\n") || !strings.Contains(line, " msg="+quote(msg)+" ") {
+			continue
+		}
+		values := make([]string, len(keys))
+		for i, key := range keys {
+			_, rest, found := strings.Cut(line, " "+key+"=")
+			if !found {
+				return nil, false
+			}
+			values[i] = rest[:strings.IndexAny(rest, " \n")] // the line ends with a newline
+			if values[i] == "" {
+				return nil, false
+			}
+		}
+		return values, true
+	}
+	return nil, false
+}
+
+// quote writes msg as the text handler does when it holds a space.
+func quote(msg string) string {
+	if strings.ContainsAny(msg, " =\"") {
+		return `"` + msg + `"`
+	}
+	return msg
+}

@@ -1,0 +1,32 @@
+package logline
+
+import (
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestAttrsAreReadFromTheWholeLineOfTheMessage(t *testing.T) {
+	const serving = `time=2026-11-27T18:39:46.848Z level=INFO msg="autonews serving" mysql=127.0.0.1:38357 kafka=127.0.0.1:35703 http=127.0.0.1:43695 data_dir=/tmp/d epoch=0 cut="" startup.total=19ms` + "\n"
+	const before = `time=2026-11-27T18:39:46.832Z level=INFO msg="no published snapshot: starting from an empty epoch 0"` + "\n"
+	const broker = `time=2026-11-27T18:40:00.000Z level=INFO msg="broker serving" kafka=127.0.0.1:40001 data_dir=/tmp/b` + "\n"
+	for _, tc := range []struct {
+		name, log, msg string
+		keys, want     []string
+	}{
+		{"serving", before + serving, "autonews serving", []string{"kafka", "mysql", "http"}, []string{"127.0.0.1:35703", "127.0.0.1:38357", "127.0.0.1:43695"}},
+		{"the broker", before + broker, "broker serving", []string{"kafka"}, []string{"127.0.0.1:40001"}},
+		{"not yet serving", before, "autonews serving", []string{"kafka"}, nil},
+		{"the line not yet written whole", before + serving[:len(serving)-20], "autonews serving", []string{"kafka"}, nil},
+		{"the line without a key", before + strings.Replace(serving, " http=127.0.0.1:43695", "", 1), "autonews serving", []string{"kafka", "http"}, nil},
+		{"another message naming the keys", `time=x level=INFO msg="autonews serving soon" kafka=1` + "\n", "autonews serving", []string{"kafka"}, nil},
+		{"an empty value", `time=x level=INFO msg="broker serving" kafka= data_dir=/d` + "\n", "broker serving", []string{"kafka"}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, ok := Attrs(tc.log, tc.msg, tc.keys...)
+			if ok != (tc.want != nil) || !slices.Equal(got, tc.want) {
+				t.Fatalf("Attrs = %q, %v; want %q", got, ok, tc.want)
+			}
+		})
+	}
+}
