@@ -39,6 +39,10 @@ func queries(ctx context.Context, o Options) ([]Result, error) {
 		return nil, err
 	}
 	point, news := measured[0], measured[1]
+	eachTime, err := measurePreparedEachTime(ctx, db, duration/2, users)
+	if err != nil {
+		return nil, err
+	}
 	scan, err := measureScan(ctx, db)
 	if err != nil {
 		return nil, err
@@ -51,10 +55,13 @@ func queries(ctx context.Context, o Options) ([]Result, error) {
 			Target: "within 1.5× of the point select", Met: met(ratio >= 1/1.5), Note: fmt.Sprintf("%.2f× the point select's rate; p99 %.2f ms", ratio, news.p99)},
 		{Scenario: "full-scan aggregate: COUNT(*), SUM(shares) FROM holdings", Value: scan, Unit: "ms", Target: "≥ 2× MariaDB",
 			Note: fmt.Sprintf("median of 5 over %d positions", positions)},
+		{Scenario: "point select prepared at every query (go-sql-driver without interpolateParams)", Value: eachTime.qps, Unit: "queries/s",
+			Target: "none: the target is for statements prepared once", Note: fmt.Sprintf("p50 %.2f ms, p99 %.2f ms", eachTime.p50, eachTime.p99)},
 	}
 	if o.MySQLBaseline == "" {
 		results[0].Note += "; no baseline given (--mysql-baseline)"
 		results[2].Note += "; no baseline given (--mysql-baseline)"
+		results[3].Note += "; no baseline given (--mysql-baseline)"
 		return results, nil
 	}
 	peer, err := openBaseline(ctx, o.MySQLBaseline, db)
@@ -70,6 +77,11 @@ func queries(ctx context.Context, o Options) ([]Result, error) {
 		return nil, err
 	}
 	theirPoint := theirs[0]
+	theirEachTime, err := measurePreparedEachTime(ctx, peer.db, duration/2, users)
+	if err != nil {
+		return nil, err
+	}
+	results[3].Note += fmt.Sprintf("; %.2f× %s's %.0f queries/s (p99 %.2f ms)", eachTime.qps/theirEachTime.qps, peer.version, theirEachTime.qps, theirEachTime.p99)
 	theirScan, err := measureScan(ctx, peer.db)
 	if err != nil {
 		return nil, err
@@ -158,7 +170,8 @@ func measureQPS(ctx context.Context, db *gosql.DB, duration time.Duration, users
 	turns := max(1, int(duration/time.Second))
 	for turn := range turns {
 		for i, stmt := range stmts {
-			measured, err := runQueries(ctx, stmt, duration/time.Duration(turns), users, uint64(turn))
+			measured, err := runQueries(ctx, func(ctx context.Context, user int) (*gosql.Rows, error) { return stmt.QueryContext(ctx, user) },
+				duration/time.Duration(turns), users, uint64(turn))
 			if err != nil {
 				return nil, err
 			}
@@ -172,9 +185,22 @@ func measureQPS(ctx context.Context, db *gosql.DB, duration time.Duration, users
 	return out, nil
 }
 
-// runQueries runs stmt with a random user id from 16 connections for duration and returns
-// the latency of each execution.
-func runQueries(ctx context.Context, stmt *gosql.Stmt, duration time.Duration, users int, seed uint64) ([]time.Duration, error) {
+// measurePreparedEachTime runs the point select as go-sql-driver runs a query with
+// arguments unless told to interpolate them: prepared, executed and closed every time.
+func measurePreparedEachTime(ctx context.Context, db *gosql.DB, duration time.Duration, users int) (qps, error) {
+	l, err := runQueries(ctx, func(ctx context.Context, user int) (*gosql.Rows, error) {
+		return db.QueryContext(ctx, pointSelect, user)
+	},
+		duration, users, 1)
+	if err != nil {
+		return qps{}, err
+	}
+	return qps{qps: float64(len(l)) / duration.Seconds(), p50: ms(percentile(l, 0.5)), p99: ms(percentile(l, 0.99))}, nil
+}
+
+// runQueries runs query with a random user id from 16 connections for duration and
+// returns the latency of each execution.
+func runQueries(ctx context.Context, query func(ctx context.Context, user int) (*gosql.Rows, error), duration time.Duration, users int, seed uint64) ([]time.Duration, error) {
 	var mu sync.Mutex
 	var latencies []time.Duration
 	var firstErr error
@@ -188,7 +214,7 @@ func runQueries(ctx context.Context, stmt *gosql.Stmt, duration time.Duration, u
 			var mine []time.Duration
 			for time.Now().Before(deadline) {
 				start := time.Now()
-				rows, err := stmt.QueryContext(ctx, rng.IntN(users)+1)
+				rows, err := query(ctx, rng.IntN(users)+1)
 				if err == nil {
 					for rows.Next() {
 					}
