@@ -43,8 +43,7 @@ type Aggregate struct {
 	rows  uint32
 	spans []batchSpan // in row order
 
-	symbols map[string]uint32 // symbol ids in the order symbols were first seen
-	names   []string
+	symbols message.SymbolNumbers // symbol ids in the order symbols were first seen
 
 	trades    int64 // trades applied below cut
 	netShares int64 // their signed quantities, summed modulo 2^64 like the positions
@@ -58,7 +57,7 @@ func NewAggregate(master *Master) *Aggregate {
 	return &Aggregate{
 		master: master, cut: ledger.Cut{}, hashID: func(id string) uint64 { return maphash.String(seed, id) }, ids: make([]idSet, 1<<idPartitionBits),
 		positionPartitionRows: defaultPositionPartitionRows,
-		collided:              map[string]struct{}{}, segmentIDs: map[string]uint32{}, symbols: map[string]uint32{},
+		collided:              map[string]struct{}{}, segmentIDs: map[string]uint32{},
 	}
 }
 
@@ -157,12 +156,9 @@ func (a *Aggregate) locate(row uint32) rowLocation {
 func (a *Aggregate) internAll(values []string) []uint32 {
 	ids := make([]uint32, 0, len(values))
 	for _, name := range values {
-		id, ok := a.symbols[name]
+		id, ok := a.symbols.Lookup(name)
 		if !ok {
-			name = cloneString(name) // it may alias the batch's buffer
-			id = uint32(len(a.names))
-			a.symbols[name] = id
-			a.names = append(a.names, name)
+			id = a.symbols.Number(cloneString(name)) // name may alias the batch's buffer
 		}
 		ids = append(ids, id)
 	}
@@ -222,18 +218,18 @@ func sideSigns(values []string) ([]int64, error) {
 
 // rankSymbols ranks the base snapshot's symbols and the aggregate's by name.
 func (f *fold) rankSymbols() {
-	names := slices.Concat(f.baseNames, f.agg.names)
+	names := slices.Concat(f.baseNames, f.agg.symbols.Names())
 	slices.Sort(names)
 	f.names = slices.Clip(slices.Compact(names))
 	rank := make(map[string]uint32, len(f.names))
 	for i, n := range f.names {
 		rank[n] = uint32(i)
 	}
-	f.baseRank, f.foldRank = make([]uint32, len(f.baseNames)), make([]uint32, len(f.agg.names))
+	f.baseRank, f.foldRank = make([]uint32, len(f.baseNames)), make([]uint32, f.agg.symbols.Len())
 	for i, n := range f.baseNames {
 		f.baseRank[i] = rank[n]
 	}
-	for i, n := range f.agg.names {
+	for i, n := range f.agg.symbols.Names() {
 		f.foldRank[i] = rank[n]
 	}
 }

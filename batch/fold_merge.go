@@ -66,7 +66,7 @@ func (f *fold) merge(ctx context.Context, base *ledger.Snapshot, epoch uint64, c
 	if prices == nil {
 		prices = map[string]ledger.PriceMark{}
 	}
-	f.prices.Each(func(symbol uint32, mark ledger.PriceMark) { ledger.NotePrice(prices, f.agg.names[symbol], mark) })
+	f.prices.Each(func(symbol uint32, mark ledger.PriceMark) { ledger.NotePrice(prices, f.agg.symbols.Name(symbol), mark) })
 	f.sorted, f.wide = nil, nil
 	return ledger.NewSnapshot(epoch, cut, out, prices)
 }

@@ -117,7 +117,7 @@ func (f *fold) readPrices(ctx context.Context, src priceSource, cut ledger.Cut, 
 		ids := make([]uint32, len(cols.symbols.values))
 		for i := range ids {
 			ids[i] = unnumbered
-			if id, ok := f.agg.symbols[cols.symbols.values[i]]; ok {
+			if id, ok := f.agg.symbols.Lookup(cols.symbols.values[i]); ok {
 				ids[i] = id
 			}
 		}

@@ -121,11 +121,7 @@ func (p *serverProcess) run(ctx context.Context) error {
 // servingAddrs returns the addresses the server logged once serving, in its log after
 // the first from bytes.
 func (p *serverProcess) servingAddrs(from int64) (kafka, mysql, http string, ok bool) {
-	b, err := os.ReadFile(p.logPath)
-	if err != nil || int64(len(b)) < from {
-		return "", "", "", false
-	}
-	addrs, ok := logline.Attrs(string(b[from:]), "autonews serving", "kafka", "mysql", "http")
+	addrs, ok := logline.AttrsInFile(p.logPath, from, "autonews serving", "kafka", "mysql", "http")
 	if !ok {
 		return "", "", "", false
 	}

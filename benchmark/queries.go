@@ -180,7 +180,7 @@ func measureQPS(ctx context.Context, db *gosql.DB, duration time.Duration, users
 	}
 	out := make([]qps, len(queries))
 	for i, l := range latencies {
-		out[i] = qps{qps: float64(len(l)) / duration.Seconds(), p50: ms(percentile(l, 0.5)), p99: ms(percentile(l, 0.99))}
+		out[i] = qpsOf(l, duration)
 	}
 	return out, nil
 }
@@ -188,14 +188,19 @@ func measureQPS(ctx context.Context, db *gosql.DB, duration time.Duration, users
 // measurePreparedEachTime runs the point select as go-sql-driver runs a query with
 // arguments unless told to interpolate them: prepared, executed and closed every time.
 func measurePreparedEachTime(ctx context.Context, db *gosql.DB, duration time.Duration, users int) (qps, error) {
-	l, err := runQueries(ctx, func(ctx context.Context, user int) (*gosql.Rows, error) {
+	query := func(ctx context.Context, user int) (*gosql.Rows, error) {
 		return db.QueryContext(ctx, pointSelect, user)
-	},
-		duration, users, 1)
+	}
+	latencies, err := runQueries(ctx, query, duration, users, 1)
 	if err != nil {
 		return qps{}, err
 	}
-	return qps{qps: float64(len(l)) / duration.Seconds(), p50: ms(percentile(l, 0.5)), p99: ms(percentile(l, 0.99))}, nil
+	return qpsOf(latencies, duration), nil
+}
+
+// qpsOf is the rate and latencies of queries that took latencies in duration.
+func qpsOf(latencies []time.Duration, duration time.Duration) qps {
+	return qps{qps: float64(len(latencies)) / duration.Seconds(), p50: ms(percentile(latencies, 0.5)), p99: ms(percentile(latencies, 0.99))}
 }
 
 // runQueries runs query with a random user id from 16 connections for duration and

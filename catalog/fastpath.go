@@ -2,7 +2,6 @@ package catalog
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -91,18 +90,44 @@ type fastPath struct {
 
 	scratch sync.Pool // *answerScratch
 
-	mu     sync.RWMutex
-	fields map[string][]*querypb.Field // result columns by statement shape
-	// preparedFields are the columns the engine's answer to a preparation gave, by shape.
-	preparedFields map[string][]*querypb.Field
+	// results and preparations are the columns the engine gave each shape's first result
+	// and first preparation.
+	results, preparations columnsByShape
+
+	mu sync.RWMutex
 	// prepared holds what parsing each prepared statement's text found: a point select, or
 	// one with no columns for any other statement.
 	prepared map[string]pointSelect
 }
 
+// columnsByShape remembers the columns the engine gave each statement shape. Once
+// remembered, a shape's columns are shared by every connection and never written.
+type columnsByShape struct {
+	mu sync.RWMutex
+	m  map[string][]*querypb.Field
+}
+
+func (c *columnsByShape) get(shape string) ([]*querypb.Field, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	fields, ok := c.m[shape]
+	return fields, ok
+}
+
+func (c *columnsByShape) put(shape string, fields []*querypb.Field) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil {
+		c.m = map[string][]*querypb.Field{}
+	}
+	c.m[shape] = fields
+}
+
 func (p *fastPath) ComQuery(ctx context.Context, c *mysql.Conn, query string, callback mysql.ResultSpoolFn) error {
-	if ps, ok := p.parse(query, false); ok && p.servable(c, ps) {
-		return p.answerText(ctx, c, query, ps, callback)
+	if ps, ok := p.parse(query, false); ok {
+		if conn, ok := p.servingSession(c, ps); ok {
+			return p.answerText(ctx, c, conn, query, ps, callback)
+		}
 	}
 	return p.Handler.ComQuery(ctx, c, query, callback)
 }
@@ -114,8 +139,10 @@ func (p *fastPath) ComQuery(ctx context.Context, c *mysql.Conn, query string, ca
 // anything else.
 func (p *fastPath) ComMultiQuery(ctx context.Context, c *mysql.Conn, query string, callback mysql.ResultSpoolFn) (remainder string, err error) {
 	if single, ok := singleStatement(query); ok {
-		if ps, ok := p.parse(single, false); ok && p.servable(c, ps) {
-			return "", p.answerText(ctx, c, single, ps, callback)
+		if ps, ok := p.parse(single, false); ok {
+			if conn, ok := p.servingSession(c, ps); ok {
+				return "", p.answerText(ctx, c, conn, single, ps, callback)
+			}
 		}
 	}
 	return p.Handler.ComMultiQuery(ctx, c, query, callback)
@@ -131,18 +158,19 @@ func singleStatement(query string) (string, bool) {
 
 // answerText answers a point select sent as text. The first of its shape goes through
 // the engine, which names the result's columns.
-func (p *fastPath) answerText(ctx context.Context, c *mysql.Conn, query string, ps pointSelect, callback mysql.ResultSpoolFn) error {
-	if fields := p.shapeFields(ps.shape); fields != nil {
-		return p.answer(c, ps.user, ps, fields, false, func(r *sqltypes.Result) error { return callback(r, false) })
+func (p *fastPath) answerText(ctx context.Context, c *mysql.Conn, conn *connSession, query string, ps pointSelect, callback mysql.ResultSpoolFn) error {
+	if fields, ok := p.results.get(ps.shape); ok {
+		return p.answer(conn, ps.user, ps, fields, false, func(r *sqltypes.Result) error { return callback(r, false) })
 	}
 	return p.Handler.ComQuery(ctx, c, query, p.recordFields(ps.shape, callback))
 }
 
 func (p *fastPath) ComStmtExecute(ctx context.Context, c *mysql.Conn, prepare *mysql.PrepareData, callback func(*sqltypes.Result) error) error {
-	if ps, ok := p.preparedPointSelect(prepare.PrepareStmt); ok && p.servable(c, ps) {
-		if user, ok := int64BindVar(prepare.BindVars[ps.bindVar]); ok {
-			if fields := p.shapeFields(ps.shape); fields != nil {
-				return p.answer(c, user, ps, fields, true, callback)
+	if ps, ok := p.preparedPointSelect(prepare.PrepareStmt); ok {
+		conn, servable := p.servingSession(c, ps)
+		if user, ok := int64BindVar(prepare.BindVars[ps.bindVar]); ok && servable {
+			if fields, ok := p.results.get(ps.shape); ok {
+				return p.answer(conn, user, ps, fields, true, callback)
 			}
 			spool := p.recordFields(ps.shape, func(r *sqltypes.Result, _ bool) error { return callback(r) })
 			return p.Handler.ComStmtExecute(ctx, c, prepare, func(r *sqltypes.Result) error { return spool(r, false) })
@@ -160,23 +188,18 @@ func (p *fastPath) ComStmtExecute(ctx context.Context, c *mysql.Conn, prepare *m
 // at that point, as it does for a client that executes a statement it never prepared.
 func (p *fastPath) ComPrepare(ctx context.Context, c *mysql.Conn, query string, prepare *mysql.PrepareData) ([]*querypb.Field, error) {
 	ps, ok := p.preparedPointSelect(query)
-	if !ok || !p.servable(c, ps) {
+	if ok {
+		_, ok = p.servingSession(c, ps)
+	}
+	if !ok {
 		return p.Handler.ComPrepare(ctx, c, query, prepare)
 	}
-	p.mu.RLock()
-	fields, prepared := p.preparedFields[ps.shape]
-	p.mu.RUnlock()
-	if prepared {
+	if fields, ok := p.preparations.get(ps.shape); ok {
 		return cloneFields(fields), nil
 	}
 	fields, err := p.Handler.ComPrepare(ctx, c, query, prepare)
 	if err == nil {
-		p.mu.Lock()
-		if p.preparedFields == nil {
-			p.preparedFields = map[string][]*querypb.Field{}
-		}
-		p.preparedFields[ps.shape] = cloneFields(fields)
-		p.mu.Unlock()
+		p.preparations.put(ps.shape, cloneFields(fields))
 	}
 	return fields, err
 }
@@ -221,40 +244,30 @@ func (p *fastPath) ConnectionClosed(c *mysql.Conn) {
 	p.Handler.ConnectionClosed(c)
 }
 
-// servable reports whether the statement's table is AutoNews' for this connection, and
-// whether the connection takes results in the character set the fast path answers in:
+// servingSession returns the connection's session if the fast path may answer the
+// statement there: its table is AutoNews' for this connection, and the connection takes
+// results in the character set the fast path answers in:
 // its columns are those the engine gave the shape's first query, from any connection,
 // and its texts are sent as stored. A connection that set character_set_results to
 // another one (latin1, say) was given utf8mb4 columns, or another's latin1 columns to a
 // utf8mb4 one; the engine answers those.
-func (p *fastPath) servable(c *mysql.Conn, ps pointSelect) bool {
-	cs, ok := p.sessions.session(c.ConnectionID)
-	if !ok || !ps.qualified && !strings.EqualFold(cs.session.GetCurrentDatabase(), DatabaseName) {
-		return false
+func (p *fastPath) servingSession(c *mysql.Conn, ps pointSelect) (*connSession, bool) {
+	conn, ok := p.sessions.session(c.ConnectionID)
+	if !ok || !ps.qualified && !strings.EqualFold(conn.session.GetCurrentDatabase(), DatabaseName) {
+		return nil, false
 	}
-	switch cs.session.GetCharacterSetResults() {
+	switch conn.session.GetCharacterSetResults() {
 	case sql.CharacterSet_Unspecified, sql.CharacterSet_utf8mb4:
-		return true
+		return conn, true
 	}
-	return false
-}
-
-func (p *fastPath) shapeFields(shape string) []*querypb.Field {
-	p.mu.RLock()
-	defer p.mu.RUnlock()
-	return p.fields[shape]
+	return nil, false
 }
 
 // recordFields passes results on and remembers the columns the engine gave the shape.
 func (p *fastPath) recordFields(shape string, callback mysql.ResultSpoolFn) mysql.ResultSpoolFn {
 	return func(r *sqltypes.Result, more bool) error {
 		if len(r.Fields) > 0 {
-			p.mu.Lock()
-			if p.fields == nil {
-				p.fields = map[string][]*querypb.Field{}
-			}
-			p.fields[shape] = r.Fields
-			p.mu.Unlock()
+			p.results.put(shape, r.Fields)
 		}
 		return callback(r, more)
 	}
@@ -262,12 +275,8 @@ func (p *fastPath) recordFields(shape string, callback mysql.ResultSpoolFn) mysq
 
 // answer sends the rows of the user, as the table yields them, in the statement's
 // columns.
-func (p *fastPath) answer(c *mysql.Conn, user int64, ps pointSelect, fields []*querypb.Field, binary bool, callback func(*sqltypes.Result) error) error {
+func (p *fastPath) answer(conn *connSession, user int64, ps pointSelect, fields []*querypb.Field, binary bool, callback func(*sqltypes.Result) error) error {
 	start := time.Now()
-	conn, ok := p.sessions.session(c.ConnectionID)
-	if !ok {
-		return fmt.Errorf("connection %d has no session", c.ConnectionID)
-	}
 	ctx := conn.ctx
 	scratch := p.scratch.Get().(*answerScratch)
 	defer func() { p.scratch.Put(scratch.reset()) }()

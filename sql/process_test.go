@@ -95,7 +95,7 @@ func (p *process) start() {
 		"--mysql-addr", orAnyPort(p.mysqlAddr), "--http-addr", orAnyPort(p.httpAddr)}, p.extra...))
 	var addrs []string
 	p.waitUntil("the server serves", func() (ok bool) {
-		addrs, ok = p.loggedAttrs(logged, "autonews serving", "kafka", "mysql", "http")
+		addrs, ok = logline.AttrsInFile(p.logPath, logged, "autonews serving", "kafka", "mysql", "http")
 		return ok
 	})
 	p.kafkaAddr, p.mysqlAddr, p.httpAddr = addrs[0], addrs[1], addrs[2]
@@ -114,7 +114,7 @@ func (p *process) startBroker() {
 	p.run([]string{"broker", "--data-dir", p.dataDir, "--kafka-addr", orAnyPort(p.kafkaAddr)})
 	var addrs []string
 	p.waitUntil("the broker serves", func() (ok bool) {
-		addrs, ok = p.loggedAttrs(logged, "broker serving", "kafka")
+		addrs, ok = logline.AttrsInFile(p.logPath, logged, "broker serving", "kafka")
 		return ok
 	})
 	p.kafkaAddr = addrs[0]
@@ -136,15 +136,6 @@ func (p *process) logSize() int64 {
 		return 0
 	}
 	return info.Size()
-}
-
-// loggedAttrs reads keys from the line msg in the log written after its first from bytes.
-func (p *process) loggedAttrs(from int64, msg string, keys ...string) ([]string, bool) {
-	b, err := os.ReadFile(p.logPath)
-	if err != nil || int64(len(b)) < from {
-		return nil, false
-	}
-	return logline.Attrs(string(b[from:]), msg, keys...)
 }
 
 func (p *process) run(args []string) {

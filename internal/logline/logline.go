@@ -3,7 +3,10 @@
 // process picks itself learn those ports from the line it logs once it serves.
 package logline
 
-import "strings"
+import (
+	"os"
+	"strings"
+)
 
 // Attrs returns the values of keys in the first whole line of log whose message is msg,
 // and whether that line holds them all. A line still being written, without its newline,
@@ -27,6 +30,16 @@ func Attrs(log, msg string, keys ...string) ([]string, bool) {
 		return values, true
 	}
 	return nil, false
+}
+
+// AttrsInFile is Attrs over the file at path after its first from bytes: a process that
+// is restarted appends to the log of the runs before, whose lines must not count.
+func AttrsInFile(path string, from int64, msg string, keys ...string) ([]string, bool) {
+	b, err := os.ReadFile(path)
+	if err != nil || int64(len(b)) < from {
+		return nil, false
+	}
+	return Attrs(string(b[from:]), msg, keys...)
 }
 
 // quote writes msg as the text handler does when it holds a space.

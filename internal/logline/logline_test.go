@@ -1,6 +1,8 @@
 package logline
 
 import (
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -28,5 +30,31 @@ func TestAttrsAreReadFromTheWholeLineOfTheMessage(t *testing.T) {
 				t.Fatalf("Attrs = %q, %v; want %q", got, ok, tc.want)
 			}
 		})
+	}
+}
+
+// A restarted process appends to its log: only the lines after the offset the caller
+// noted before the restart count.
+func TestAttrsInFileSkipTheRunsBefore(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "serve.log")
+	first := `time=a level=INFO msg="broker serving" kafka=127.0.0.1:1000` + "\n"
+	if err := os.WriteFile(path, []byte(first), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	from := int64(len(first))
+	if got, ok := AttrsInFile(path, from, "broker serving", "kafka"); ok {
+		t.Fatalf("the run before counted: %q", got)
+	}
+	if err := os.WriteFile(path, []byte(first+`time=b level=INFO msg="broker serving" kafka=127.0.0.1:2000`+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got, ok := AttrsInFile(path, from, "broker serving", "kafka"); !ok || got[0] != "127.0.0.1:2000" {
+		t.Fatalf("AttrsInFile = %q, %v", got, ok)
+	}
+	if got, ok := AttrsInFile(filepath.Join(t.TempDir(), "none.log"), 0, "broker serving", "kafka"); ok {
+		t.Fatalf("a missing log gave %q", got)
+	}
+	if got, ok := AttrsInFile(path, 1<<20, "broker serving", "kafka"); ok {
+		t.Fatalf("an offset beyond the log gave %q", got)
 	}
 }
