@@ -142,6 +142,13 @@ func (a *Aggregate) segmentID(seg Segment) uint32 {
 	return id
 }
 
+// rowLocation names a row of the master dataset: a segment the aggregate has read and the
+// row's number within it.
+type rowLocation struct {
+	segment uint32
+	row     uint32
+}
+
 // locate returns where the aggregate's row lies in the master dataset.
 func (a *Aggregate) locate(row uint32) rowLocation {
 	i, found := slices.BinarySearchFunc(a.spans, row, func(s batchSpan, row uint32) int { return cmp.Compare(s.firstRow, row) })

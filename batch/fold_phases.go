@@ -29,8 +29,7 @@ import (
 // those of the log.
 
 // idPartitionBits fixes how many parts the aggregate's id set has: 50M ids make parts of
-// about 50k, whose slots (2 MiB) stay in the L2 and L3 caches while a partition is
-// deduplicated.
+// about 50k, whose entries (600 KB) stay in a core's caches while they are sorted.
 const idPartitionBits = 10
 
 // userPartitions assigns users to position partitions by range, so that the partitions'
@@ -412,7 +411,7 @@ func (f *fold) prepareBatch(c *tradeColumns, seg Segment, segID uint32, cut ledg
 func (f *fold) scatterBatch(sc *scatterer, b *foldBatch) error {
 	if sc.ids.n > 0 {
 		for i := b.from; i < b.to; i++ {
-			hash := b.idHashes[i] // a zero hash, the id set's empty slot, is mapped by its insert
+			hash := b.idHashes[i]
 			row := f.firstRow + b.firstFoldRow + uint32(i-b.from)
 			sc.stagedIDs.addOwned(sc.ids, hash>>(64-idPartitionBits), newIDEntry(hash, row))
 		}
@@ -496,21 +495,20 @@ func forEachPartition(ctx context.Context, n int, work func(worker, part int)) (
 	return workers, ctx.Err()
 }
 
-// deduplicate inserts every row's hash into its part of the id set, in row order, and
-// lists the rows whose hash was there before.
+// deduplicate adds every part's rows to its part of the id set, and lists the rows whose
+// hash was there before or at an earlier row.
 func (f *fold) deduplicate(ctx context.Context) error {
-	perWorker := make([][]candidate, runtime.GOMAXPROCS(0))
+	workers := runtime.GOMAXPROCS(0)
+	perWorker := make([][]candidate, workers)
+	scratch := make([]idScratch, workers)
 	_, err := forEachPartition(ctx, 1<<idPartitionBits, func(w, p int) {
 		entries := takePartition(f.scatterers, func(sc *scatterer) (ownedParts, [][]idEntry) { return sc.ids, sc.idParts }, p)
-		// The part is the goroutine's own while it inserts (see sum): the parts sit side
-		// by side, and the other worker inserts into the next one.
+		// The part is the goroutine's own while it adds (see sum): the parts sit side
+		// by side, and the other worker adds to the next one.
 		ids := f.agg.ids[p]
-		ids.reserve(len(entries))
-		for _, e := range entries {
-			if first, seen := ids.insert(e); seen {
-				perWorker[w] = append(perWorker[w], candidate{first: first, row: e.row})
-			}
-		}
+		ids.add(entries, &scratch[w], func(first, row uint32) {
+			perWorker[w] = append(perWorker[w], candidate{first: first, row: row})
+		})
 		f.agg.ids[p] = ids
 	})
 	if err != nil {

@@ -2,86 +2,12 @@ package batch
 
 import (
 	"cmp"
-	"math"
 	"math/bits"
-	"os"
-	"unsafe"
 )
 
-// The fold's hash tables use open addressing with linear probing over flat slices: a
-// profile of the map-based fold showed string hashing and map growth taking most of its
-// time, and a flat table costs one cache miss per probe instead of several.
-
-// idSet remembers the 64-bit hash of every trade_id folded and the aggregate's number of
-// the row it was first read at. Equal hashes are only candidates for a duplicate: the
-// fold confirms them against the stored trade_ids, so the set stays exact. A slot is the
-// scatter's 12-byte entry as it is: a slot of the hash and the row's location took 16
-// bytes, and the 50M-trade fold's set 1.6 GB where it now takes 1.2.
-type idSet struct {
-	slots []idEntry // a zero hash marks an empty slot
-	n     int
-}
-
-// rowLocation names a row of the master dataset: a segment the aggregate has read and the
-// row's number within it.
-type rowLocation struct {
-	segment uint32
-	row     uint32
-}
-
-// reserve makes room for more ids. A table is made half full for the ids it must hold:
-// sized to them rather than to a power of two, the 50M-trade fold's tables take 1.6
-// instead of 2.1 GB, every page of it touched (fresh memory was about a third of an
-// insert's time in a test; deduplication took 0.75–0.91 s against 1.09–1.23 s). It is
-// remade only once two thirds full, so that the increments of later cycles fit: remade
-// at every increment, the 50M tables made a 2.5M-trade increment three times slower.
-func (s *idSet) reserve(more int) {
-	if need := s.n + more; 3*need > 2*len(s.slots) {
-		s.resize(need)
-	}
-}
-
-func (s *idSet) resize(expected int) {
-	old := s.slots
-	s.slots, s.n = make([]idEntry, max(16, 2*expected)), 0
-	touchPages(s.slots)
-	for _, e := range old {
-		if e.hash() != 0 {
-			s.insert(e)
-		}
-	}
-}
-
-// home is where hash's probe starts: the low half of the hash scaled to the table's
-// size (the high bits chose the part).
-func (s *idSet) home(hash uint64) int {
-	return int((hash & math.MaxUint32) * uint64(len(s.slots)) >> 32)
-}
-
-// insert adds e; when its hash is already present it returns the row the first trade
-// with that hash was read at, and adds nothing.
-func (s *idSet) insert(e idEntry) (first uint32, present bool) {
-	hash := e.hash()
-	if hash == 0 {
-		hash, e.hashLow = 1, 1
-	}
-	if (s.n+1)*4 > len(s.slots)*3 {
-		s.resize(2 * s.n)
-	}
-	for i := s.home(hash); ; {
-		switch slot := &s.slots[i]; slot.hash() {
-		case 0:
-			*slot = e
-			s.n++
-			return 0, false
-		case hash:
-			return slot.row, true
-		}
-		if i++; i == len(s.slots) {
-			i = 0
-		}
-	}
-}
+// The fold sums positions in tables of open addressing with linear probing over flat
+// slices: a profile of the map-based fold showed string hashing and map growth taking
+// most of its time, and a flat table costs one cache miss per probe instead of several.
 
 // positionTable sums shares by packed (user, symbol) key: a slot is 16 bytes and never
 // straddles a cache line. Positions whose key does not pack are summed apart.
@@ -237,23 +163,5 @@ func radixSort(ks, buf []keyedPosition) {
 	}
 	if len(ks) > 0 && &from[0] != &ks[0] {
 		copy(ks, from)
-	}
-}
-
-// pageSize is the memory page size, which touchPages steps by.
-var pageSize = os.Getpagesize()
-
-// touchPages writes a zero to the first byte of each page of s, which a new slice holds
-// already, in address order. The kernel gives a process a new page at its first write:
-// the id set's slots, fresh from the system and first written by inserts in hash order,
-// took 1.9 s of inserts and 2.5–2.7 s of system time for the 50M-trade fold, against
-// 0.9 s and 1.6 s for the same pages first written in order.
-func touchPages[T any](s []T) {
-	if len(s) == 0 {
-		return
-	}
-	bytes := unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(s))), len(s)*int(unsafe.Sizeof(s[0])))
-	for i := 0; i < len(bytes); i += pageSize {
-		bytes[i] = 0
 	}
 }

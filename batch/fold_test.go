@@ -183,7 +183,7 @@ func TestHashCollisionsNeitherDropNorDoubleTrades(t *testing.T) {
 	half := ledger.Cut{0: 500, 1: 700}
 	for name, hash := range map[string]func(string) uint64{
 		"every id collides":       func(string) uint64 { return 42 },
-		"every id hashes to zero": func(string) uint64 { return 0 }, // the id set's empty slot
+		"every id hashes to zero": func(string) uint64 { return 0 }, // once the id set's empty slot
 		"ids collide by length":   func(id string) uint64 { return uint64(len(id)) },
 	} {
 		t.Run(name, func(t *testing.T) {
