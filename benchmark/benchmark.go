@@ -81,14 +81,19 @@ var scenarios = []scenario{
 	{"restart", restart},
 }
 
-// Run runs every scenario and returns their results, in order.
+// Run runs every scenario and returns their results, in order, after what fresh memory
+// costs on the machine (see machine.go).
 func Run(ctx context.Context, o Options) ([]Result, error) {
 	for _, name := range o.Only {
 		if !slices.ContainsFunc(scenarios, func(s scenario) bool { return s.name == name }) {
 			return nil, fmt.Errorf("no scenario %q: choose among %s", name, strings.Join(scenarioNames(), ", "))
 		}
 	}
-	var all []Result
+	probe, err := freshMemoryCost()
+	if err != nil {
+		return nil, err
+	}
+	all := []Result{probe}
 	for _, s := range scenarios {
 		if len(o.Only) > 0 && !slices.Contains(o.Only, s.name) {
 			continue

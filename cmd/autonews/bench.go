@@ -22,8 +22,14 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	cpuProfile := fs.String("cpuprofile", "", "write CPU profiles of the measured work, for go tool pprof: FILE.ingest, FILE.ingest-encoded, FILE.freshness, FILE.batch and FILE.incremental for the scenarios that run the product in the bench's process (their measured windows only), FILE.serve-N and FILE.serve-N.allocs from each server process the bench starts, and the bench process's allocations to FILE.allocs")
 	baseline := fs.String("mysql-baseline", "", "a MySQL or MariaDB server (DSN like root@tcp(127.0.0.1:3306)/) to load the same holdings into and compare queries with; the bench creates database autonews_bench there")
 	duckdb := fs.String("duckdb", "", "a DuckDB runner to compare the batch job with on the same files (build it: cd bench/duckdb && go build -o /tmp/autonews-duckdb .)")
+	touchMemory := fs.Int("touch-memory", 0, "write this many GiB of fresh memory once before measuring: on a VM fresh from boot, the host backs each page of memory at its first write, which slows every scenario (the bench's first row shows what fresh memory costs)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *touchMemory > 0 {
+		if err := benchmark.TouchMemory(*touchMemory, stderr); err != nil {
+			return err
+		}
 	}
 	var scenarios []string
 	if *only != "" {
