@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -97,4 +98,38 @@ func BenchmarkArchiveTrades(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed())/float64(b.N*n), "ns/trade")
+}
+
+// BenchmarkIDSetAdd adds a part's share of a 50M-trade fold's ids (49k) to the id set:
+// as the first fold does, to an empty part, and as a later cycle does, 5% more to a
+// part holding the rest.
+func BenchmarkIDSetAdd(b *testing.B) {
+	const part = 50_000_000 >> idPartitionBits
+	rng := rand.New(rand.NewPCG(5, 6))
+	entries := func(n int) []idEntry {
+		out := make([]idEntry, n)
+		for i := range out {
+			out[i] = newIDEntry(rng.Uint64()>>idPartitionBits, uint32(i))
+		}
+		return out
+	}
+	var scratch idScratch
+	for _, tc := range []struct {
+		name      string
+		held, new int
+	}{{"first fold", 0, part}, {"increment of 5%", part, part / 20}} {
+		b.Run(tc.name, func(b *testing.B) {
+			var base idSet
+			base.add(entries(tc.held), &scratch, func(first, row uint32) {})
+			fresh := entries(tc.new)
+			batch := make([]idEntry, tc.new)
+			b.ReportAllocs()
+			for b.Loop() {
+				set := idSet{runs: slices.Clone(base.runs)}
+				copy(batch, fresh) // add keeps the run in the memory it is given
+				set.add(batch, &scratch, func(first, row uint32) {})
+			}
+			b.ReportMetric(float64(b.Elapsed())/float64(b.N*tc.new), "ns/id")
+		})
+	}
 }
