@@ -29,6 +29,9 @@ type Options struct {
 	Progress io.Writer
 	// Only, if set, names the scenarios to run.
 	Only []string
+	// TouchMemory, if not 0, is how many GiB of fresh memory to write once before the
+	// scenarios (see TouchMemory).
+	TouchMemory int
 	// DuckDB, if set, is the command of the bench/duckdb module: the batch scenario runs
 	// it on the same master dataset and reports the ratio of the two times.
 	DuckDB string
@@ -87,6 +90,15 @@ func Run(ctx context.Context, o Options) ([]Result, error) {
 	for _, name := range o.Only {
 		if !slices.ContainsFunc(scenarios, func(s scenario) bool { return s.name == name }) {
 			return nil, fmt.Errorf("no scenario %q: choose among %s", name, strings.Join(scenarioNames(), ", "))
+		}
+	}
+	if o.TouchMemory != 0 {
+		progress := o.Progress
+		if progress == nil {
+			progress = io.Discard
+		}
+		if err := TouchMemory(o.TouchMemory, progress); err != nil {
+			return nil, err
 		}
 	}
 	probe, err := freshMemoryCost()

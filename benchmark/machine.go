@@ -52,6 +52,9 @@ func writePages(mem []byte) {
 // a VM's host backs it before the scenarios run. It keeps a GiB of the memory the
 // system has available, and reports each GiB to progress.
 func TouchMemory(gib int, progress io.Writer) error {
+	if gib < 0 {
+		return fmt.Errorf("touch %d GiB of memory: give a number of GiB, 0 or more", gib)
+	}
 	available, err := availableMemory()
 	if err != nil {
 		return err

@@ -1,6 +1,7 @@
 package benchmark
 
 import (
+	"context"
 	"io"
 	"strings"
 	"testing"
@@ -35,12 +36,13 @@ func TestMemAvailableIsReadFromMeminfo(t *testing.T) {
 	}
 }
 
-// Asking to touch more memory than the system has available is refused before any is
-// mapped, with the most that may be asked for.
-func TestTouchMemoryRefusesMoreThanIsAvailable(t *testing.T) {
-	err := TouchMemory(1<<20, io.Discard)
-	if err == nil || !strings.Contains(err.Error(), "ask for at most") {
-		t.Fatalf("touching a PiB: %v, want a refusal saying how much may be asked for", err)
+// Asking to touch more memory than the system has available, or less than none, is
+// refused before any is mapped, saying what may be asked for.
+func TestTouchMemoryRefusesWhatCannotBeTouched(t *testing.T) {
+	for gib, want := range map[int]string{1 << 20: "ask for at most", -1: "0 or more"} {
+		if err := TouchMemory(gib, io.Discard); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("touching %d GiB: %v, want a refusal saying %q", gib, err, want)
+		}
 	}
 }
 
@@ -52,5 +54,13 @@ func TestFreshMemoryCostIsMeasured(t *testing.T) {
 	}
 	if res.Value <= 0 || res.Unit != "s/GiB" || res.Met != nil {
 		t.Fatalf("%+v, want a positive figure in s/GiB and no target", res)
+	}
+}
+
+// A run names its unknown scenarios before it touches any memory.
+func TestARunChecksItsScenariosBeforeTouchingMemory(t *testing.T) {
+	_, err := Run(context.Background(), Options{Only: []string{"nosuch"}, TouchMemory: 1 << 20})
+	if err == nil || !strings.Contains(err.Error(), `no scenario "nosuch"`) {
+		t.Fatalf("%v, want the unknown scenario named", err)
 	}
 }

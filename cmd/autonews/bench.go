@@ -26,17 +26,12 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *touchMemory > 0 {
-		if err := benchmark.TouchMemory(*touchMemory, stderr); err != nil {
-			return err
-		}
-	}
 	var scenarios []string
 	if *only != "" {
 		scenarios = strings.Split(*only, ",")
 	}
-	opts := benchmark.Options{Quick: *quick, Progress: stderr, Only: scenarios, DuckDB: *duckdb, MySQLBaseline: *baseline,
-		ServerProfile: *cpuProfile}
+	opts := benchmark.Options{Quick: *quick, Progress: stderr, Only: scenarios, TouchMemory: *touchMemory, DuckDB: *duckdb,
+		MySQLBaseline: *baseline, ServerProfile: *cpuProfile}
 	var profileErr error
 	if *cpuProfile != "" {
 		opts.ProfileWindow = func(window string) func() {
