@@ -1,20 +1,27 @@
 package batch
 
-import "testing"
+import (
+	"cmp"
+	"math/rand/v2"
+	"slices"
+	"testing"
+)
 
-// An aggregate's rows, numbered across its folds, are found where their batches lie:
-// at a span's first row, inside it and at its last.
-func TestAggregateRowsAreLocatedInTheirBatches(t *testing.T) {
-	a := &Aggregate{spans: []batchSpan{
-		{firstRow: 0, segment: 0, segmentRow: 5},
-		{firstRow: 10, segment: 1, segmentRow: 0},
-		{firstRow: 25, segment: 0, segmentRow: 100}, // a later fold reading on in segment 0
-	}}
-	for row, want := range map[uint32]rowLocation{
-		0: {0, 5}, 9: {0, 14}, 10: {1, 0}, 24: {1, 14}, 25: {0, 100}, 1000: {0, 1075},
-	} {
-		if got := a.locate(row); got != want {
-			t.Errorf("row %d: %+v, want %+v", row, got, want)
+func TestRadixSortOrdersKeysWhateverBytesTheyShare(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	for _, tc := range []struct {
+		n    int
+		mask uint64 // the key bits that vary
+	}{{0, 0}, {1, ^uint64(0)}, {2, 0xff}, {1000, 0xff}, {1000, 0xffff}, {5000, 0x00ff_0000_01ff_ff00}, {5000, ^uint64(0)}, {300, 1 << 63}} {
+		keys := make([]keyedPosition, tc.n)
+		for i := range keys {
+			keys[i] = keyedPosition{key: 0x0102_0304_0506_0708&^tc.mask | rng.Uint64()&tc.mask, shares: int64(i)}
+		}
+		want := slices.Clone(keys)
+		slices.SortStableFunc(want, func(a, b keyedPosition) int { return cmp.Compare(a.key, b.key) })
+		radixSort(keys, make([]keyedPosition, len(keys)))
+		if !slices.Equal(keys, want) {
+			t.Fatalf("%d keys varying in %#x: radix order differs from a stable sort", tc.n, tc.mask)
 		}
 	}
 }

@@ -486,25 +486,6 @@ func dataPageEncodings(t *testing.T, pf *file.Reader, col int) map[parquet.Encod
 	return encodings
 }
 
-func TestRadixSortOrdersKeysWhateverBytesTheyShare(t *testing.T) {
-	rng := rand.New(rand.NewPCG(13, 14))
-	for _, tc := range []struct {
-		n    int
-		mask uint64 // the key bits that vary
-	}{{0, 0}, {1, ^uint64(0)}, {2, 0xff}, {1000, 0xff}, {1000, 0xffff}, {5000, 0x00ff_0000_01ff_ff00}, {5000, ^uint64(0)}, {300, 1 << 63}} {
-		keys := make([]keyedPosition, tc.n)
-		for i := range keys {
-			keys[i] = keyedPosition{key: 0x0102_0304_0506_0708&^tc.mask | rng.Uint64()&tc.mask, shares: int64(i)}
-		}
-		want := slices.Clone(keys)
-		slices.SortStableFunc(want, func(a, b keyedPosition) int { return cmp.Compare(a.key, b.key) })
-		radixSort(keys, make([]keyedPosition, len(keys)))
-		if !slices.Equal(keys, want) {
-			t.Fatalf("%d keys varying in %#x: radix order differs from a stable sort", tc.n, tc.mask)
-		}
-	}
-}
-
 func TestAFoldIsTheSameWhateverItsScatterersAndPartitions(t *testing.T) {
 	rng := rand.New(rand.NewPCG(15, 16))
 	user := func() int64 {
@@ -587,6 +568,23 @@ func TestQuantitiesBeyond32BitsSumInLogOrder(t *testing.T) {
 		h.sameAsBook(t, snap, book)
 		if refused == 0 || stats.Overflows != refused {
 			t.Fatalf("%d scatterers: %d overflows, the book refused %d (want some)", workers, stats.Overflows, refused)
+		}
+	}
+}
+
+// An aggregate's rows, numbered across its folds, are found where their batches lie:
+// at a span's first row, inside it and at its last.
+func TestAggregateRowsAreLocatedInTheirBatches(t *testing.T) {
+	a := &Aggregate{spans: []batchSpan{
+		{firstRow: 0, segment: 0, segmentRow: 5},
+		{firstRow: 10, segment: 1, segmentRow: 0},
+		{firstRow: 25, segment: 0, segmentRow: 100}, // a later fold reading on in segment 0
+	}}
+	for row, want := range map[uint32]rowLocation{
+		0: {0, 5}, 9: {0, 14}, 10: {1, 0}, 24: {1, 14}, 25: {0, 100}, 1000: {0, 1075},
+	} {
+		if got := a.locate(row); got != want {
+			t.Errorf("row %d: %+v, want %+v", row, got, want)
 		}
 	}
 }
