@@ -15,10 +15,10 @@ import (
 // A virtual machine's host may back the guest's memory only as the guest first writes
 // it. On this project's VM, fresh from boot, first writes cost 2.7 s a GiB of system
 // time (writing 18 GiB once took 48.7 s); after that, whichever process wrote them,
-// 0.40-0.62 s. Every scenario allocates: the 50M-trade fold took 5.07 s in the bench on
-// the VM fresh from boot and 3.03-3.15 s once its memory had been written, and ingest,
+// 0.40-0.67 s. Every scenario allocates: the 50M-trade fold took 5.07 s in the bench on
+// the VM fresh from boot and 3.02-3.17 s once its memory had been written, and ingest,
 // 0.62-0.69M trades/s in the sessions before (each on a VM fresh from boot) against
-// 1.03-1.12M. The bench reports what fresh memory costs, so that its figures are read
+// 1.01-1.15M. The bench reports what fresh memory costs, so that its figures are read
 // with the machine's state, and can write memory once before measuring (TouchMemory).
 
 // freshMemoryProbe is how much memory freshMemoryCost writes: enough to average over
@@ -37,7 +37,7 @@ func freshMemoryCost() (Result, error) {
 	writePages(mem)
 	perGiB := since(start) * (1 << 30) / freshMemoryProbe
 	return Result{Scenario: "machine: first writes to fresh memory", Value: perGiB, Unit: "s/GiB", Target: "-",
-		Note: "measured on 128 MiB before the scenarios; on a VM, memory the guest has not written since boot can cost several times more (2.7 against 0.4-0.6 s/GiB on this project's VM) and slows every scenario: `autonews bench --touch-memory GiB` writes memory once first"}, nil
+		Note: "measured on 128 MiB before the scenarios; on a VM, memory the guest has not written since boot can cost several times more (2.7 against 0.4-0.7 s/GiB on this project's VM) and slows every scenario: `autonews bench --touch-memory GiB` writes memory once first"}, nil
 }
 
 // writePages writes a byte of every page of mem.
