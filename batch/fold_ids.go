@@ -100,15 +100,6 @@ func (s *idSet) mergeRuns() {
 	}
 }
 
-// len returns how many hashes the set holds.
-func (s *idSet) len() int {
-	n := 0
-	for _, run := range s.runs {
-		n += len(run)
-	}
-	return n
-}
-
 // bucketEntries is about how many entries sortedByHash puts in a bucket: few enough that
 // sorting one by insertion is a handful of moves in a few cache lines.
 const bucketEntries = 8
@@ -162,12 +153,4 @@ func sortBucket(bucket []idEntry) {
 		}
 		bucket[j] = e
 	}
-}
-
-// grow returns (*s)[:n], reallocating *s when it is shorter.
-func grow[T any](s *[]T, n int) []T {
-	if cap(*s) < n {
-		*s = make([]T, n)
-	}
-	return (*s)[:n]
 }

@@ -68,10 +68,7 @@ func (t *positionTable) sortedPositions(rank []uint32, buf *[]keyedPosition) []k
 			positions = append(positions, keyedPosition{key: e.key&^symbolMask | uint64(rank[e.key&symbolMask]), shares: e.shares})
 		}
 	}
-	if cap(*buf) < len(positions) {
-		*buf = make([]keyedPosition, len(positions))
-	}
-	radixSort(positions, (*buf)[:len(positions)])
+	radixSort(positions, grow(buf, len(positions)))
 	return positions
 }
 
@@ -164,4 +161,13 @@ func radixSort(ks, buf []keyedPosition) {
 	if len(ks) > 0 && &from[0] != &ks[0] {
 		copy(ks, from)
 	}
+}
+
+// grow returns (*s)[:n], reallocating *s when it is shorter: scratch memory a goroutine
+// reuses from one partition to the next.
+func grow[T any](s *[]T, n int) []T {
+	if cap(*s) < n {
+		*s = make([]T, n)
+	}
+	return (*s)[:n]
 }

@@ -37,7 +37,7 @@ func freshMemoryCost() (Result, error) {
 	writePages(mem)
 	perGiB := since(start) * (1 << 30) / freshMemoryProbe
 	return Result{Scenario: "machine: first writes to fresh memory", Value: perGiB, Unit: "s/GiB", Target: "-",
-		Note: "measured on 128 MiB before the scenarios; on a VM, memory the guest has not written since boot can cost several times more (2.7 against 0.4-0.7 s/GiB on this project's VM) and slows every scenario: `autonews bench --touch-memory GiB` writes memory once first"}, nil
+		Note: fmt.Sprintf("measured on %d MiB before the scenarios; on a VM, memory the guest has not written since boot can cost several times more (2.7 against 0.4-0.7 s/GiB on this project's VM) and slows every scenario: `autonews bench --touch-memory GiB` writes memory once first", freshMemoryProbe>>20)}, nil
 }
 
 // writePages writes a byte of every page of mem.

@@ -90,14 +90,9 @@ func tail(s string, n int) string {
 // start runs `autonews serve` and waits until it answers a query.
 func (p *process) start() {
 	p.t.Helper()
-	logged := p.logSize()
-	p.run(append([]string{"serve", "--data-dir", p.dataDir, "--kafka-addr", orAnyPort(p.kafkaAddr),
-		"--mysql-addr", orAnyPort(p.mysqlAddr), "--http-addr", orAnyPort(p.httpAddr)}, p.extra...))
-	var addrs []string
-	p.waitUntil("the server serves", func() (ok bool) {
-		addrs, ok = logline.AttrsInFile(p.logPath, logged, "autonews serving", "kafka", "mysql", "http")
-		return ok
-	})
+	addrs := p.runUntilServing(append([]string{"serve", "--data-dir", p.dataDir, "--kafka-addr", orAnyPort(p.kafkaAddr),
+		"--mysql-addr", orAnyPort(p.mysqlAddr), "--http-addr", orAnyPort(p.httpAddr)}, p.extra...),
+		"autonews serving", "kafka", "mysql", "http")
 	p.kafkaAddr, p.mysqlAddr, p.httpAddr = addrs[0], addrs[1], addrs[2]
 	var err error
 	p.db, err = gosql.Open("mysql", "root@tcp("+p.mysqlAddr+")/autonews")
@@ -110,14 +105,22 @@ func (p *process) start() {
 // startBroker runs `autonews broker` and waits until it accepts connections.
 func (p *process) startBroker() {
 	p.t.Helper()
+	p.kafkaAddr = p.runUntilServing([]string{"broker", "--data-dir", p.dataDir, "--kafka-addr", orAnyPort(p.kafkaAddr)},
+		"broker serving", "kafka")[0]
+}
+
+// runUntilServing runs the process and returns the values of keys in the line msg it
+// logs once it serves, in this run's part of the log.
+func (p *process) runUntilServing(args []string, msg string, keys ...string) []string {
+	p.t.Helper()
 	logged := p.logSize()
-	p.run([]string{"broker", "--data-dir", p.dataDir, "--kafka-addr", orAnyPort(p.kafkaAddr)})
-	var addrs []string
-	p.waitUntil("the broker serves", func() (ok bool) {
-		addrs, ok = logline.AttrsInFile(p.logPath, logged, "broker serving", "kafka")
+	p.run(args)
+	var values []string
+	p.waitUntil(fmt.Sprintf("the process logs %q", msg), func() (ok bool) {
+		values, ok = logline.AttrsInFile(p.logPath, logged, msg, keys...)
 		return ok
 	})
-	p.kafkaAddr = addrs[0]
+	return values
 }
 
 // orAnyPort is addr, or a loopback address on a port the process picks when there is none

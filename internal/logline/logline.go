@@ -5,6 +5,7 @@ package logline
 
 import (
 	"os"
+	"strconv"
 	"strings"
 )
 
@@ -42,10 +43,11 @@ func AttrsInFile(path string, from int64, msg string, keys ...string) ([]string,
 	return Attrs(string(b[from:]), msg, keys...)
 }
 
-// quote writes msg as the text handler does when it holds a space.
+// quote writes msg as the text handler does: quoted by strconv when it holds a space, an
+// equals sign or a quote.
 func quote(msg string) string {
 	if strings.ContainsAny(msg, " =\"") {
-		return `"` + msg + `"`
+		return strconv.Quote(msg)
 	}
 	return msg
 }

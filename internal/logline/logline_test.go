@@ -1,6 +1,7 @@
 package logline
 
 import (
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -56,5 +57,18 @@ func TestAttrsInFileSkipTheRunsBefore(t *testing.T) {
 	}
 	if got, ok := AttrsInFile(path, 1<<20, "broker serving", "kafka"); ok {
 		t.Fatalf("an offset beyond the log gave %q", got)
+	}
+}
+
+// Whatever the message, its line is found as log/slog's text handler writes it: bare,
+// or quoted because it holds a space, an equals sign or a quote.
+func TestAttrsReadWhatSlogsTextHandlerWrites(t *testing.T) {
+	for _, msg := range []string{"serving", "autonews serving", `the "quoted" server serving`, "a=b"} {
+		var log strings.Builder
+		slog.New(slog.NewTextHandler(&log, nil)).Info(msg, "kafka", "127.0.0.1:9092")
+		got, ok := Attrs(log.String(), msg, "kafka")
+		if !ok || !slices.Equal(got, []string{"127.0.0.1:9092"}) {
+			t.Errorf("message %q in %q: %q, %v", msg, log.String(), got, ok)
+		}
 	}
 }
