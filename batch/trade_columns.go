@@ -72,6 +72,7 @@ func readTradeColumns(ctx context.Context, path string, hashID func(string) uint
 	if err != nil {
 		return err
 	}
+	defer pages.close()
 	rows := int(pf.NumRows())
 	for row := 0; row < rows; {
 		if err := ctx.Err(); err != nil {
@@ -150,7 +151,7 @@ func openTradeReader(ctx context.Context, path string, props pqarrow.ArrowReadPr
 // openTradeFile opens a segment file whose columns are named as tradeSchema's; their
 // types are checked as each is read.
 func openTradeFile(path string) (*file.Reader, error) {
-	pf, err := file.OpenParquetFile(path, false)
+	pf, err := file.OpenParquetFile(path, false, readOptions())
 	if err != nil {
 		return nil, err
 	}

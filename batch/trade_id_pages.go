@@ -146,6 +146,13 @@ func (c *columnChunkPages) next() (page file.Page, firstOfChunk bool, err error)
 	}
 }
 
+func (c *columnChunkPages) close() {
+	if c.pages != nil {
+		c.pages.Close()
+		c.pages = nil
+	}
+}
+
 // requiredValues returns the encoded values of a data page of a required, flat column:
 // all its bytes in a page v1, which then holds no levels, and those after the levels in
 // a page v2.
