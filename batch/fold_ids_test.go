@@ -30,7 +30,7 @@ func partHashes(rng *rand.Rand, n int) []uint64 {
 // The id set answers as a map from hash to first row would, whether the rows come in
 // one fold or many, large or small, and keeps each hash once, in sorted runs.
 func TestIDSetFindsTheFirstRowOfEveryHashItHeldOrIsGiven(t *testing.T) {
-	for _, folds := range [][]int{{5000}, {1, 1, 2, 7}, {3000, 150, 150, 150, 2000, 1}, {40, 40, 40, 40, 40, 40, 40}} {
+	for _, folds := range [][]int{{5000}, {1, 1, 2, 7}, {3000, 150, 150, 150, 2000, 1}, {40, 40, 40, 40, 40, 40, 40}, {0, 3000, 0, 1, 0}} {
 		t.Run(fmt.Sprint(folds), func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(3, uint64(len(folds))))
 			var set idSet
@@ -58,6 +58,9 @@ func TestIDSetFindsTheFirstRowOfEveryHashItHeldOrIsGiven(t *testing.T) {
 				})
 				if len(got) != len(want) {
 					t.Fatalf("after %d rows: %d seen before, want %d", row, len(got), len(want))
+				}
+				if slices.ContainsFunc(set.runs, func(run []idEntry) bool { return len(run) == 0 }) {
+					t.Fatalf("after %d rows: an empty run, which the next fold would copy", row)
 				}
 				for r, f := range want {
 					if got[r] != f {
