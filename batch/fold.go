@@ -33,8 +33,8 @@ type Aggregate struct {
 	ids    []idSet // by the hash's top idPartitionBits
 	// positionPartitionRows sizes the fold's position partitions; tests make them small.
 	positionPartitionRows int
-	// scatterWorkers is how many goroutines scatter rows; 0 is one per core. Tests try
-	// several.
+	// scatterWorkers is how many goroutines scatter a pass's rows; 0 is the default (see
+	// fold.scatterers). Tests try several.
 	scatterWorkers int
 	// mergeSpans is how many spans the merge is split into; 0 is one per core. Tests try
 	// several.
@@ -186,13 +186,16 @@ type fold struct {
 	// the aggregate's number, firstRow plus its number in the fold.
 	firstRow uint32
 
-	scatterers []*scatterer
-	users      userPartitions
-	candidates []candidate
-	duplicate  []uint64 // bit per row: a trade_id folded before
-	// largeShares are the signed quantities that position entries do not hold, in row
-	// order; read by every sum worker, written by none.
-	largeShares []largeShare
+	// batches are the batches the first pass found rows in range in, in order; the second
+	// pass reads them again, and is at nextBatch.
+	batches   []batchRange
+	nextBatch int
+
+	idScatterers       []*idScatterer
+	positionScatterers []*positionScatterer
+	users              userPartitions
+	candidates         []candidate
+	duplicate          []uint64 // bit per row: a trade_id folded before
 
 	// prices are last prices by the aggregate's symbol id. Every row counts, redelivered
 	// ones too: they carry their trade's price, and counting every row makes the last

@@ -295,6 +295,8 @@ func TestAFoldRefusesSegmentsWhoseColumnsBreakTheContract(t *testing.T) {
 			`[` + strings.Replace(row, `"price":10`, `"price":null`, 1) + `]`, "row group 0: column price holds nulls"},
 		{"user_id text", func(f []arrow.Field) { f[colUserID].Type = arrow.BinaryTypes.String },
 			`[` + strings.Replace(row, `"user_id":1`, `"user_id":"1"`, 1) + `]`, "rows 0-0: column user_id: the column holds BYTE_ARRAY values, want int64"},
+		{"user_id not positive", func([]arrow.Field) {},
+			`[` + strings.Replace(row, `"user_id":1`, `"user_id":0`, 1) + `]`, "row 0 has user_id 0"},
 		{"ts in milliseconds", func(f []arrow.Field) { f[colTS].Type = &arrow.TimestampType{Unit: arrow.Millisecond, TimeZone: "UTC"} },
 			`[` + row + `]`, "timeUnit=milliseconds, is_from_converted_type=false, force_set_converted_type=false), want a timestamp in microseconds"},
 	} {

@@ -33,13 +33,13 @@ type ComputeStats struct {
 
 // FoldPhases are the durations of a fold's phases (see fold.run).
 type FoldPhases struct {
-	Scatter, Prices, Deduplicate, Resolve, Sum, Merge time.Duration
+	ScatterIDs, Deduplicate, Resolve, ScatterPositions, Prices, Sum, Merge time.Duration
 }
 
 func (p FoldPhases) String() string {
-	return fmt.Sprintf("scatter %s, prices %s, deduplicate %s, resolve %s, sum %s, merge %s",
-		p.Scatter.Round(time.Millisecond), p.Prices.Round(time.Millisecond), p.Deduplicate.Round(time.Millisecond), p.Resolve.Round(time.Millisecond),
-		p.Sum.Round(time.Millisecond), p.Merge.Round(time.Millisecond))
+	return fmt.Sprintf("scatter ids %s, deduplicate %s, resolve %s, scatter positions %s, prices %s, sum %s, merge %s",
+		p.ScatterIDs.Round(time.Millisecond), p.Deduplicate.Round(time.Millisecond), p.Resolve.Round(time.Millisecond),
+		p.ScatterPositions.Round(time.Millisecond), p.Prices.Round(time.Millisecond), p.Sum.Round(time.Millisecond), p.Merge.Round(time.Millisecond))
 }
 
 // Compute folds every archived trade below cut into the snapshot of epoch, from the whole

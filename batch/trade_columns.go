@@ -59,10 +59,10 @@ func newDictColumn(col arrow.Array, name string) (dictColumn, error) {
 	return dictColumn{indices: indices.Int32Values(), values: names}, nil
 }
 
-// readTradeColumns calls fn with every batch of the segment file in offset order, its
-// trade_ids hashed by hashID. The batch's arrays are valid only during the call unless
-// fn retains it.
-func readTradeColumns(ctx context.Context, path string, hashID func(string) uint64, fn func(*tradeColumns) error) error {
+// readTradeColumns calls fn with every batch of the segment file in offset order, the
+// columns cols read, its trade_ids hashed by hashID. The batch's arrays are valid only
+// during the call unless fn retains it.
+func readTradeColumns(ctx context.Context, path string, hashID func(string) uint64, cols columnSet, fn func(*tradeColumns) error) error {
 	pf, err := openTradeFile(path)
 	if err != nil {
 		return err
@@ -79,16 +79,16 @@ func readTradeColumns(ctx context.Context, path string, hashID func(string) uint
 			return err
 		}
 		n := min(readBatchRows, rows-row)
-		cols := &tradeColumns{firstRow: row, rows: n, pageValues: pageValuesOf(n)}
-		if err := pages.read(cols.pageValues); err != nil {
-			cols.recycle()
+		batch := &tradeColumns{firstRow: row, rows: n, pageValues: pageValuesOf(n)}
+		if err := pages.read(batch.pageValues, cols); err != nil {
+			batch.recycle()
 			return fmt.Errorf("rows %d-%d: %w", row, row+n-1, err)
 		}
-		cols.symbols = dictColumn{indices: cols.symbolIndices, values: pages.symbols.values}
-		cols.sides = dictColumn{indices: cols.sideIndices, values: pages.sides.values}
-		err := fn(cols)
-		if !cols.retained {
-			cols.recycle()
+		batch.symbols = dictColumn{indices: batch.symbolIndices, values: pages.symbols.values}
+		batch.sides = dictColumn{indices: batch.sideIndices, values: pages.sides.values}
+		err := fn(batch)
+		if !batch.retained {
+			batch.recycle()
 		}
 		if err != nil {
 			return err
