@@ -141,14 +141,19 @@ func FuzzHybridRuns(f *testing.F) {
 // writeStringColumn writes values as a file of one required string column.
 func writeStringColumn(t *testing.T, values []string, props []parquet.WriterProperty) string {
 	t.Helper()
-	schema := arrow.NewSchema([]arrow.Field{{Name: "s", Type: arrow.BinaryTypes.String}}, nil)
 	b := array.NewStringBuilder(memory.DefaultAllocator)
 	b.AppendValues(values, nil)
-	col := b.NewArray()
+	return writeColumn(t, b.NewArray(), props)
+}
+
+// writeColumn writes col, which it releases, as a file of one required column.
+func writeColumn(t *testing.T, col arrow.Array, props []parquet.WriterProperty) string {
+	t.Helper()
 	defer col.Release()
-	rec := array.NewRecordBatch(schema, []arrow.Array{col}, int64(len(values)))
+	schema := arrow.NewSchema([]arrow.Field{{Name: "c", Type: col.DataType()}}, nil)
+	rec := array.NewRecordBatch(schema, []arrow.Array{col}, int64(col.Len()))
 	defer rec.Release()
-	path := filepath.Join(t.TempDir(), "strings.parquet")
+	path := filepath.Join(t.TempDir(), "column.parquet")
 	if err := writeParquet(path, []arrow.RecordBatch{rec}, parquet.NewWriterProperties(props...)); err != nil {
 		t.Fatal(err)
 	}

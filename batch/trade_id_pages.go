@@ -27,18 +27,8 @@ func plainByteArrays(pf *file.Reader, col int) *plainByteArrayPages {
 	if descr.PhysicalType() != parquet.Types.ByteArray || descr.MaxDefinitionLevel() != 0 || descr.MaxRepetitionLevel() != 0 {
 		return nil
 	}
-	for rg := range pf.NumRowGroups() {
-		chunk, err := pf.MetaData().RowGroup(rg).ColumnChunk(col)
-		if err != nil || chunk.HasDictionaryPage() {
-			return nil
-		}
-		for _, e := range chunk.Encodings() {
-			// RLE and BIT_PACKED are level encodings, listed whether or not the
-			// pages hold levels.
-			if e != parquet.Encodings.Plain && e != parquet.Encodings.RLE && e != parquet.Encodings.BitPacked {
-				return nil
-			}
-		}
+	if !chunksEncodedOnly(pf, col, parquet.Encodings.Plain) {
+		return nil
 	}
 	return &plainByteArrayPages{pages: columnChunkPages{file: pf, col: col}}
 }

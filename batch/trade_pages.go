@@ -55,8 +55,10 @@ type tradePages struct {
 	hash                              func(string) uint64
 	ids                               []parquet.ByteArray
 	// plainIDs reads the trade_ids when the file holds them as the archiver writes
-	// them; otherwise tradeID does.
-	plainIDs *plainByteArrayPages
+	// them; otherwise tradeID does. So do deltaOffsets and deltaUsers for offset and
+	// userID.
+	plainIDs                 *plainByteArrayPages
+	deltaOffsets, deltaUsers *deltaInt64Pages
 	// symbols and sides read those columns' dictionary indices.
 	symbols, sides *dictionaryPages
 }
@@ -67,7 +69,7 @@ func newTradePages(pf *file.Reader, hash func(string) uint64) (*tradePages, erro
 	}
 	// The scratch is as long as a batch can be: a small segment needs less.
 	scratch := int(min(readBatchRows, pf.NumRows()))
-	p := &tradePages{hash: hash, plainIDs: plainByteArrays(pf, colTradeID)}
+	p := &tradePages{hash: hash, plainIDs: plainByteArrays(pf, colTradeID), deltaOffsets: deltaInt64s(pf, colOffset), deltaUsers: deltaInt64s(pf, colUserID)}
 	for col, pages := range map[int]**dictionaryPages{colSymbol: &p.symbols, colSide: &p.sides} {
 		if *pages = dictionaryPagesOf(pf, col); *pages == nil {
 			return nil, fmt.Errorf("column %s is %s, want required strings, as the archiver writes them", tradeSchema.Field(col).Name, pf.MetaData().Schema.Column(col))
@@ -106,6 +108,11 @@ func (p *tradePages) close() {
 	if p.plainIDs != nil {
 		p.plainIDs.pages.close()
 	}
+	for _, c := range []*deltaInt64Pages{p.deltaOffsets, p.deltaUsers} {
+		if c != nil {
+			c.pages.close()
+		}
+	}
 }
 
 // columnSet names the columns of pageValues that a read fills.
@@ -127,8 +134,8 @@ func (p *tradePages) read(v *pageValues, cols columnSet) error {
 		read func() error
 	}
 	columns := []columnRead{
-		{offsetColumn, colOffset, func() error { return readValues[int64, *file.Int64ColumnChunkReader](&p.offset, v.offset) }},
-		{positionColumns, colUserID, func() error { return readValues[int64, *file.Int64ColumnChunkReader](&p.userID, v.userID) }},
+		{offsetColumn, colOffset, func() error { return p.readInt64s(p.deltaOffsets, &p.offset, v.offset) }},
+		{positionColumns, colUserID, func() error { return p.readInt64s(p.deltaUsers, &p.userID, v.userID) }},
 		{positionColumns, colQuantity, func() error { return readValues[int64, *file.Int64ColumnChunkReader](&p.quantity, v.quantity) }},
 		{idColumn, colTradeID, func() error {
 			if p.plainIDs != nil {
@@ -152,6 +159,15 @@ func (p *tradePages) read(v *pageValues, cols columnSet) error {
 		})
 	}
 	return g.Wait()
+}
+
+// readInt64s fills out with an int64 column's next values, from its pages when delta
+// reads them and through its column chunk reader otherwise.
+func (p *tradePages) readInt64s(delta *deltaInt64Pages, chunks *columnPages, out []int64) error {
+	if delta != nil {
+		return delta.read(out)
+	}
+	return readValues[int64, *file.Int64ColumnChunkReader](chunks, out)
 }
 
 // columnPages reads one column of a segment file, row group after row group.
