@@ -76,6 +76,10 @@ type deltaBinaryPacked struct {
 	packed      []byte
 	width       uint
 	next, count int
+	// window is the page's bytes from the miniblock's on: a value's 64-bit load may
+	// take bytes of the next miniblock, which the value's mask drops, so only the page's
+	// last few values need a slower load.
+	window []byte
 }
 
 // reset starts decoding a page whose encoded values are data, which hold values values.
@@ -152,7 +156,7 @@ func (d *deltaBinaryPacked) nextMiniblock(deltas int) error {
 	if size*8 < d.count*int(width) {
 		return errors.New("a DELTA_BINARY_PACKED page ends inside a miniblock")
 	}
-	d.packed, d.data, d.width, d.next = d.data[:size], d.data[size:], width, 0
+	d.packed, d.window, d.data, d.width, d.next = d.data[:size], d.data, d.data[size:], width, 0
 	return nil
 }
 
@@ -168,16 +172,16 @@ func (d *deltaBinaryPacked) unpack(out []int64) {
 		}
 	case width <= 56: // a value's bits and the bit it starts at fit one 64-bit load
 		mask := uint64(1)<<width - 1
-		packed := d.packed
+		packed, window := d.packed, d.window
 		bit := uint(d.next) * width
 		i := 0
-		for ; i < len(out) && bit/8+8 <= uint(len(packed)); i++ {
-			word := binary.LittleEndian.Uint64(packed[bit/8:])
+		for ; i < len(out) && bit/8+8 <= uint(len(window)); i++ {
+			word := binary.LittleEndian.Uint64(window[bit/8:])
 			last += minDelta + int64(word>>(bit%8)&mask)
 			out[i] = last
 			bit += width
 		}
-		for ; i < len(out); i++ { // the miniblock's last bytes
+		for ; i < len(out); i++ { // the page's last bytes
 			last += minDelta + int64(packedBits(packed, bit, width))
 			out[i] = last
 			bit += width
