@@ -23,8 +23,10 @@ type dictionaryPages struct {
 	values  []string
 	byValue map[string]int32
 	// chunkValues maps the current chunk's dictionary into values; nil before the
-	// chunk's dictionary page.
+	// chunk's dictionary page. identity says it maps each index to itself, as in a
+	// file's first chunk.
 	chunkValues []int32
+	identity    bool
 	// The current data page: how many values are left in it, and its values, PLAIN
 	// byte arrays or dictionary indices.
 	left      int
@@ -56,6 +58,16 @@ func (d *dictionaryPages) read(out []int32) error {
 func (d *dictionaryPages) readIndices(out []int32) error {
 	if err := d.runs.decode(out); err != nil {
 		return err
+	}
+	if d.identity { // the indices are the values': only their range needs checking
+		var highest uint32
+		for _, index := range out {
+			highest = max(highest, uint32(index))
+		}
+		if len(out) > 0 && highest >= uint32(len(d.chunkValues)) {
+			return fmt.Errorf("dictionary index %d beyond the chunk's %d values", highest, len(d.chunkValues))
+		}
+		return nil
 	}
 	for i, index := range out {
 		if uint32(index) >= uint32(len(d.chunkValues)) {
@@ -155,6 +167,13 @@ func (d *dictionaryPages) readDictionary(p *file.DictionaryPage) error {
 		}
 		d.chunkValues, data = append(d.chunkValues, d.intern(value)), rest
 	}
+	d.identity = true
+	for i, v := range d.chunkValues {
+		if v != int32(i) {
+			d.identity = false
+			break
+		}
+	}
 	return nil
 }
 
@@ -238,18 +257,19 @@ func (r *hybridRuns) unpack(out []int32) {
 		return
 	}
 	mask := uint64(1)<<width - 1
-	for i := range out {
-		bit := uint(r.next+i) * width
-		at := bit / 8
-		var word uint64
-		if at+8 <= uint(len(r.packed)) {
-			word = binary.LittleEndian.Uint64(r.packed[at:])
-		} else { // the run's last bytes
-			var tail [8]byte
-			copy(tail[:], r.packed[at:])
-			word = binary.LittleEndian.Uint64(tail[:])
-		}
-		out[i] = int32(word >> (bit % 8) & mask)
+	// Locals, which the loop keeps in registers: as r's fields, they were loaded again
+	// after every store to out, which might have changed them.
+	packed, bit := r.packed, uint(r.next)*width
+	i := 0
+	for ; i < len(out) && bit/8+8 <= uint(len(packed)); i++ {
+		out[i] = int32(binary.LittleEndian.Uint64(packed[bit/8:]) >> (bit % 8) & mask)
+		bit += width
+	}
+	for ; i < len(out); i++ { // the run's last bytes
+		var tail [8]byte
+		copy(tail[:], packed[bit/8:])
+		out[i] = int32(binary.LittleEndian.Uint64(tail[:]) >> (bit % 8) & mask)
+		bit += width
 	}
 	r.next += len(out)
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -177,4 +178,18 @@ func widestIndices(t *testing.T, pf *file.Reader) uint8 {
 		}
 	}
 	return widest
+}
+
+// An index beyond the chunk's dictionary is an error, whether the chunk's dictionary is
+// the file's values in order (a first chunk's) or maps into them.
+func TestADictionaryIndexBeyondTheChunksValuesIsRefused(t *testing.T) {
+	for _, chunkValues := range [][]int32{{0, 1}, {1, 0}} {
+		d := dictionaryPages{chunkValues: chunkValues, identity: chunkValues[0] == 0}
+		// A bit-packed run of one group of eight 2-bit values: 1, then 3.
+		d.runs = hybridRuns{data: []byte{0x03, 0b1101, 0}, width: 2}
+		out := make([]int32, 2)
+		if err := d.readIndices(out); err == nil || !strings.Contains(err.Error(), "dictionary index 3 beyond the chunk's 2 values") {
+			t.Fatalf("chunk values %v: read %v, %v", chunkValues, out, err)
+		}
+	}
 }
