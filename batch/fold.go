@@ -201,8 +201,10 @@ type fold struct {
 	// ones too: they carry their trade's price, and counting every row makes the last
 	// price independent of which copy of a trade was read first.
 	prices ledger.SymbolMarks
-	// traded are the symbols of the rows in range: each needs a price.
-	traded []uint32
+	// traded are the symbols of the rows in range: each needs a price. The second
+	// pass's reader marks them in tradedSymbols, by the aggregate's symbol id.
+	traded        []uint32
+	tradedSymbols []bool
 
 	// The snapshot's symbols are ranked by name; baseRank and foldRank map the base
 	// snapshot's and the aggregate's symbol ids to their rank among names.

@@ -95,10 +95,8 @@ type batchRange struct {
 type foldBatch struct {
 	*tradeColumns
 	batchRange
-	path      string
-	symbolIDs []uint32 // the aggregate's id of each value of the batch's symbol dictionary
-	signs     []int64  // the sign of each value of the side dictionary
-	readers   atomic.Int32
+	path    string
+	readers atomic.Int32
 }
 
 // done is called by each reader of the batch; the last releases it.
@@ -196,11 +194,9 @@ type positionScatterer struct {
 	// largeShares holds, for each owned partition, the signed quantities of its entries
 	// that hold largeSharesMark, in the entries' order.
 	largeShares [][]int64
-	// The first scatterer keeps the rows whose keys do not pack, and marks the symbols
-	// traded.
-	first  bool
-	wide   []wideEntry
-	traded []bool // by the aggregate's symbol id: a row in range has the symbol
+	// The first scatterer keeps the rows whose keys do not pack.
+	first bool
+	wide  []wideEntry
 }
 
 // ownedParts is a range of partition numbers.
@@ -319,7 +315,7 @@ func (f *fold) scatterPositions(ctx context.Context, segs []Segment) error {
 	for _, sc := range f.positionScatterers {
 		sc.parts, sc.staged = sc.staged.flush(), nil
 	}
-	for symbol, traded := range f.positionScatterers[0].traded {
+	for symbol, traded := range f.tradedSymbols {
 		if traded {
 			f.traded = append(f.traded, uint32(symbol))
 		}
@@ -338,38 +334,53 @@ func (f *fold) rangedBatch(c *tradeColumns, seg Segment, segID uint32) (*foldBat
 		return nil, nil
 	}
 	f.nextBatch++
-	signs, err := sideSigns(c.sides.values)
-	if err != nil {
+	b := &foldBatch{tradeColumns: c, batchRange: r, path: seg.Path}
+	if err := f.resolveRows(b); err != nil {
 		return nil, err
 	}
-	return &foldBatch{tradeColumns: c, batchRange: r, path: seg.Path, signs: signs, symbolIDs: f.agg.internAll(c.symbols.values)}, nil
+	return b, nil
+}
+
+// resolveRows checks the batch's rows in range and turns, in place, each row's symbol
+// index into the aggregate's symbol id and its quantity into a signed one; it marks the
+// symbols traded. It runs in the second pass's reader, which otherwise waited for the
+// scatterer, the slower of the two: in the scatterer, the 50M-trade fold's second pass
+// took 0.97-1.24 s, against 0.82-1.00 s this way (four alternating runs).
+func (f *fold) resolveRows(b *foldBatch) error {
+	signs, err := sideSigns(b.sides.values)
+	if err != nil {
+		return err
+	}
+	symbolIDs := f.agg.internAll(b.symbols.values)
+	for _, symbol := range symbolIDs {
+		if int(symbol) >= len(f.tradedSymbols) {
+			f.tradedSymbols = append(f.tradedSymbols, make([]bool, int(symbol)+1-len(f.tradedSymbols))...)
+		}
+	}
+	users, symbols, sides, quantities := b.userID[b.from:b.to], b.symbols.indices[b.from:b.to], b.sides.indices[b.from:b.to], b.quantity[b.from:b.to]
+	for i, user := range users {
+		if user <= 0 {
+			return fmt.Errorf("row %d has user_id %d", b.start+b.from+i, user)
+		}
+		symbol := symbolIDs[symbols[i]]
+		f.tradedSymbols[symbol] = true // a duplicate's symbol too: its price counts
+		symbols[i] = int32(symbol)
+		quantities[i] *= signs[sides[i]]
+	}
+	return nil
 }
 
 // scatterPositionBatch appends the position entries of the batch's rows in the
-// scatterer's partitions, duplicates left out.
+// scatterer's partitions, duplicates left out. resolveRows has made the rows' symbols ids
+// of the aggregate's and their quantities signed.
 func (f *fold) scatterPositionBatch(sc *positionScatterer, b *foldBatch) error {
-	if sc.first {
-		for _, symbol := range b.symbolIDs {
-			if int(symbol) >= len(sc.traded) {
-				sc.traded = append(sc.traded, make([]bool, int(symbol)+1-len(sc.traded))...)
-			}
-		}
-	}
 	// Duplicates are rare; without any, the bitmap is not read.
 	anyDuplicate := f.stats.Duplicates > 0
 	for i := b.from; i < b.to; i++ {
-		user := b.userID[i]
-		if user <= 0 {
-			return fmt.Errorf("row %d has user_id %d", b.start+i, user)
-		}
-		symbol := b.symbolIDs[b.symbols.indices[i]]
-		if sc.first {
-			sc.traded[symbol] = true // a duplicate's symbol too: its price counts
-		}
 		if anyDuplicate && f.isDuplicate(b.firstFoldRow+uint32(i-b.from)) {
 			continue
 		}
-		shares := b.signs[b.sides.indices[i]] * b.quantity[i]
+		user, symbol, shares := b.userID[i], uint32(b.symbols.indices[i]), b.quantity[i]
 		key, ok := packedKey(user, symbol)
 		if !ok {
 			if sc.first {
