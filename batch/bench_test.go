@@ -102,7 +102,8 @@ func BenchmarkArchiveTrades(b *testing.B) {
 
 // BenchmarkIDSetAdd adds a part's share of a 50M-trade fold's ids (49k) to the id set:
 // as the first fold does, to an empty part, and as a later cycle does, 5% more to a
-// part holding the rest.
+// part holding the rest; and sorts a first fold's run, as the aggregate does once the
+// first fold is out.
 func BenchmarkIDSetAdd(b *testing.B) {
 	const part = 50_000_000 >> idPartitionBits
 	rng := rand.New(rand.NewPCG(5, 6))
@@ -121,6 +122,7 @@ func BenchmarkIDSetAdd(b *testing.B) {
 		b.Run(tc.name, func(b *testing.B) {
 			var base idSet
 			base.add(entries(tc.held), &scratch, func(first, row uint32) {})
+			base.sortRun(&scratch)
 			fresh := entries(tc.new)
 			// add keeps the run in the scratch's memory or the entries', and the other
 			// becomes the scratch: a fold's parts take turns with the two.
@@ -135,4 +137,15 @@ func BenchmarkIDSetAdd(b *testing.B) {
 			b.ReportMetric(float64(b.Elapsed())/float64(b.N*tc.new), "ns/id")
 		})
 	}
+	b.Run("sorting a first fold's run", func(b *testing.B) {
+		fresh := entries(part)
+		var run []idEntry
+		b.ReportAllocs()
+		for b.Loop() {
+			set := idSet{runs: [][]idEntry{append(run[:0], fresh...)}, unsorted: true}
+			set.sortRun(&scratch) // the sorted run in the scratch's memory, the run's the scratch's
+			run = set.runs[0]
+		}
+		b.ReportMetric(float64(b.Elapsed())/float64(b.N*part), "ns/id")
+	})
 }

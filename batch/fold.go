@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"time"
 
@@ -53,6 +54,10 @@ type Aggregate struct {
 	trades    int64 // trades applied below cut
 	netShares int64 // their signed quantities, summed modulo 2^64 like the positions
 	err       error
+
+	// idsSorted is closed when the goroutine that sorts the id set's unsorted runs,
+	// started by the last Advance, is done; nil when none was started.
+	idsSorted chan struct{}
 }
 
 // NewAggregate starts an aggregate that has folded nothing: it advances from the empty
@@ -89,11 +94,13 @@ func (a *Aggregate) Advance(ctx context.Context, base *ledger.Snapshot, epoch ui
 		return nil, ComputeStats{}, fmt.Errorf("cut %s is behind the aggregate's cut %s", cut, a.cut)
 	}
 	incremental := !a.cut.Equal(ledger.Cut{})
+	a.waitForSortedIDs()
 	snap, stats, err := a.advance(ctx, base, epoch, cut)
 	if err != nil {
 		a.err = err
 		return nil, stats, err
 	}
+	a.sortIDs()
 	a.cut = cut.Clone()
 	a.trades += stats.Applied
 	a.netShares += stats.NetShares
@@ -135,6 +142,39 @@ func (a *Aggregate) advance(ctx context.Context, base *ledger.Snapshot, epoch ui
 	snap, err := f.merge(ctx, base, epoch, cut)
 	f.stats.Phases.Merge = time.Since(start)
 	return snap, f.stats, err
+}
+
+// sortIDs sorts, in a goroutine of its own, the runs of the id set that a first fold
+// left unsorted (see idSet.addFirst), so that the snapshot is out sooner: the 50M-trade
+// fold deduplicated in 0.16-0.19 s, against 0.32-0.40 s sorting each part (four
+// alternating runs). The goroutine ends with the sort, and the next Advance waits for it.
+func (a *Aggregate) sortIDs() {
+	var parts []int
+	for p := range a.ids {
+		if a.ids[p].unsorted {
+			parts = append(parts, p)
+		}
+	}
+	if len(parts) == 0 {
+		return
+	}
+	done := make(chan struct{})
+	a.idsSorted = done
+	go func() {
+		defer close(done)
+		scratch := make([]idScratch, runtime.GOMAXPROCS(0))
+		forEachPartition(context.Background(), len(parts), func(w, i int) {
+			a.ids[parts[i]].sortRun(&scratch[w])
+		})
+	}()
+}
+
+// waitForSortedIDs returns once the id set's runs are sorted.
+func (a *Aggregate) waitForSortedIDs() {
+	if a.idsSorted != nil {
+		<-a.idsSorted
+		a.idsSorted = nil
+	}
 }
 
 func (a *Aggregate) segmentID(seg Segment) uint32 {

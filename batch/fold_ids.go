@@ -11,31 +11,88 @@ import (
 // candidates for a duplicate: the fold confirms them against the stored trade_ids, so
 // the set stays exact.
 //
-// The set is a few runs of entries sorted by hash, each hash in one run only. A fold
-// sorts a part's entries into its worker's scratch and keeps them there as a new run; the
-// memory the scatter wrote them to is the scratch of the worker's next part. An
-// open-addressing table of the same ids took twice their memory, all of it fresh: on a VM
-// fresh from boot, writing its pages first took 1.85 s of the 50M-trade fold's 9.8 s of
-// CPU.
+// The set is a few runs of entries sorted by hash, each hash in one run only. A later
+// fold sorts a part's entries into its worker's scratch and keeps them there as a new
+// run; the memory the scatter wrote them to is the scratch of the worker's next part. A
+// part's first fold is kept in row order, deduplicated in a table in cache, and sorted
+// after the fold (see addFirst). An open-addressing table of all the ids took twice their
+// memory, all of it fresh: on a VM fresh from boot, writing its pages first took 1.85 s
+// of the 50M-trade fold's 9.8 s of CPU.
 type idSet struct {
 	runs [][]idEntry // the oldest first; a run is at least twice as long as the next
+	// unsorted says the only run is a part's first fold, in row order: sortRun sorts it.
+	unsorted bool
 }
 
 // idScratch is a goroutine's own memory for sorting a part's entries.
 type idScratch struct {
 	entries []idEntry
 	counts  []uint32
+	table   []uint32 // a first fold's: entry numbers plus one, by hash
 }
 
-// add sorts entries (the fold's rows of the part, in row order, their hashes sharing the
-// part's top idPartitionBits) by hash, keeps those whose hash the set lacks, and calls
-// seen for each of the others with the row its hash was first read at. add takes the
-// entries' memory: it may keep the run there, or become the scratch's.
+// addFirst keeps entries, a part's first fold (the part holds nothing yet, and entries
+// are its rows in row order), but those whose hash an earlier one has, calling seen for
+// each of those with the row its hash was first read at. It finds them in a table of
+// the part's own in cache, and leaves the run unsorted: nothing searches it before the
+// next fold, and the aggregate sorts it meanwhile (see Aggregate.sortIDs).
+// BenchmarkIDSetAdd: 4.4-5.6 ns an id, against 11.1-11.9 for a sort, which then takes
+// 10.4-10.7 ns an id out of the fold's way.
+func (s *idSet) addFirst(entries []idEntry, scratch *idScratch, seen func(first, row uint32)) {
+	if len(entries) == 0 {
+		return
+	}
+	size := tableSize(len(entries))
+	table := grow(&scratch.table, size)
+	clear(table)
+	// The part's hashes share their top idPartitionBits: the slot is the bits below.
+	shift, mask := uint(64-bits.TrailingZeros(uint(size))), uint64(size-1)
+	kept := entries[:0] // written behind the reads
+	for _, e := range entries {
+		hash := e.hash()
+		for i := (hash << idPartitionBits) >> shift; ; i = (i + 1) & mask {
+			k := table[i]
+			if k == 0 {
+				kept = append(kept, e)
+				table[i] = uint32(len(kept))
+				break
+			}
+			if first := kept[k-1]; first.hash() == hash {
+				seen(first.row, e.row)
+				break
+			}
+		}
+	}
+	s.runs, s.unsorted = append(s.runs, kept), true
+}
+
+// sortRun sorts the run addFirst left unsorted, keeping it in the scratch's memory and
+// giving the run's to the scratch.
+func (s *idSet) sortRun(scratch *idScratch) {
+	if !s.unsorted {
+		return
+	}
+	run := s.runs[0]
+	sorted := sortedByHash(run, scratch)
+	if len(run) >= 2 {
+		scratch.entries = run
+	}
+	s.runs[0], s.unsorted = sorted, false
+}
+
+// add adds entries (the fold's rows of the part, in row order, their hashes sharing the
+// part's top idPartitionBits): it keeps those whose hash the set lacks, and calls seen
+// for each of the others with the row its hash was first read at. add takes the
+// entries' memory: it may keep the run there, or give it to the scratch.
 //
-// A first fold's part without a repeated hash is kept as sorted, with no pass that
-// copies it: the 50M-trade fold deduplicated in 0.33-0.36 s against 0.48-0.51 s, and
-// BenchmarkIDSetAdd's first fold took 12.5-14.2 ns an id against 18.4-18.7.
+// A part's first fold goes to addFirst. A later one sorts its entries by hash and looks
+// them up in the sorted runs.
 func (s *idSet) add(entries []idEntry, scratch *idScratch, seen func(first, row uint32)) {
+	if len(s.runs) == 0 {
+		s.addFirst(entries, scratch, seen)
+		return
+	}
+	s.sortRun(scratch)
 	sorted := sortedByHash(entries, scratch)
 	if len(entries) >= 2 {
 		// sorted is in the scratch's memory, which keeps the run; the entries' memory,
@@ -43,10 +100,6 @@ func (s *idSet) add(entries []idEntry, scratch *idScratch, seen func(first, row 
 		scratch.entries = entries
 	}
 	if len(sorted) == 0 {
-		return
-	}
-	if len(s.runs) == 0 && !repeatsAHash(sorted) {
-		s.runs = append(s.runs, sorted) // the first fold's, without a duplicate
 		return
 	}
 	cursors := make([]int, len(s.runs))
@@ -68,16 +121,6 @@ func (s *idSet) add(entries []idEntry, scratch *idScratch, seen func(first, row 
 		s.runs = append(s.runs, kept)
 	}
 	s.mergeRuns()
-}
-
-// repeatsAHash reports whether two of the sorted entries have the same hash.
-func repeatsAHash(sorted []idEntry) bool {
-	for i := 1; i < len(sorted); i++ {
-		if sorted[i].hash() == sorted[i-1].hash() {
-			return true
-		}
-	}
-	return false
 }
 
 // find looks hash up in every run; cursors hold where each run's search for the previous,
@@ -131,7 +174,7 @@ func (s *idSet) mergeRuns() {
 // bucketEntries is about how many entries sortedByHash puts in a bucket: few enough that
 // sorting one by insertion is a handful of moves in a few cache lines. Once a first fold's
 // part no longer went through a copying pass, 4 sorted faster than 8 or 2
-// (BenchmarkIDSetAdd's first fold: 11.9-12.6 ns an id against 13.5-15.4 and 12.3-13.4).
+// (sorting a part of 49k ids: 11.9-12.6 ns an id against 13.5-15.4 and 12.3-13.4).
 const bucketEntries = 4
 
 // sortedByHash returns entries sorted by hash, stably, in scratch's memory (or entries
