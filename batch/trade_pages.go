@@ -28,6 +28,10 @@ type pageValues struct {
 	offset, userID, quantity   []int64
 	idHashes                   []uint64
 	symbolIndices, sideIndices []int32 // into the file's values met so far (dictionaryPages)
+	// Each row's position key and position partition, which the fold's second pass
+	// works out from the columns (see fold.resolveRows).
+	positionKeys  []uint64
+	positionParts []int32
 }
 
 // pageValueBuffers recycles pageValues of readBatchRows rows.
@@ -36,6 +40,7 @@ var pageValueBuffers = sync.Pool{New: func() any {
 		offset: make([]int64, readBatchRows), userID: make([]int64, readBatchRows),
 		quantity: make([]int64, readBatchRows), idHashes: make([]uint64, readBatchRows),
 		symbolIndices: make([]int32, readBatchRows), sideIndices: make([]int32, readBatchRows),
+		positionKeys: make([]uint64, readBatchRows), positionParts: make([]int32, readBatchRows),
 	}
 }}
 
@@ -44,6 +49,7 @@ func pageValuesOf(rows int) *pageValues {
 	v := pageValueBuffers.Get().(*pageValues)
 	v.offset, v.userID, v.quantity, v.idHashes = v.offset[:rows], v.userID[:rows], v.quantity[:rows], v.idHashes[:rows]
 	v.symbolIndices, v.sideIndices = v.symbolIndices[:rows], v.sideIndices[:rows]
+	v.positionKeys, v.positionParts = v.positionKeys[:rows], v.positionParts[:rows]
 	return v
 }
 
