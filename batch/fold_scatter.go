@@ -246,7 +246,7 @@ func (f *fold) scatterers() int {
 	if f.agg.scatterWorkers > 0 {
 		return f.agg.scatterWorkers
 	}
-	return 1 // the pass's reader keeps the other core busy
+	return 1 // the pass's segment readers keep the other core busy (see segmentReaders)
 }
 
 // idScatterer is a goroutine of the first pass and the id partitions it owns.
