@@ -3,7 +3,7 @@ package batch
 // stagedParts appends entries to many partitions through a small buffer per partition.
 // The scatter appends each row to one of a thousand partitions at random: writing
 // straight into them touched a different page and cache line for nearly every row (the
-// appends were most of scatterBatch's time in the 50M-trade profile). The buffers of all
+// appends were most of the scatter's time in the 50M-trade profile). The buffers of all
 // partitions together stay in cache, and a full one moves to its partition at once.
 type stagedParts[T any] struct {
 	parts  [][]T
@@ -11,8 +11,8 @@ type stagedParts[T any] struct {
 	counts []uint8 // entries staged per partition
 }
 
-// stageRows entries of 12 or 16 bytes (an id's or a position's) are six or eight cache
-// lines, and a scatterer's buffers for a thousand partitions 0.4 or 0.5 MB. Longer moves
+// stageRows entries of 12 bytes (an id's or a position's) are six cache lines, and a
+// scatterer's buffers for a thousand partitions 0.4 MB. Longer moves
 // write partitions faster than the few lines of 8 entries, whose buffers fitted in a
 // core's L2 cache: the 50M-trade fold, alternating three runs each, 6.13-6.39 s with 32
 // and 6.16-6.29 s with 64 against 6.31-6.53 s with 8 (entries of 16 and 24 bytes then);
