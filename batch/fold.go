@@ -132,7 +132,7 @@ func (a *Aggregate) advance(ctx context.Context, base *ledger.Snapshot, epoch ui
 			return nil, ComputeStats{}, fmt.Errorf("master dataset covers partition %d only below offset %d, short of the cut at %d", p, covered[p], off)
 		}
 	}
-	f := &fold{agg: a, firstRow: a.rows, baseNames: base.Columns().SymbolNames}
+	f := &fold{agg: a, firstRow: a.rows, firstSpan: len(a.spans), baseNames: base.Columns().SymbolNames}
 	f.stats.Segments = len(todo)
 	if err := f.run(ctx, todo, cut, rows); err != nil {
 		return nil, f.stats, err
@@ -226,10 +226,9 @@ type fold struct {
 	// the aggregate's number, firstRow plus its number in the fold.
 	firstRow uint32
 
-	// batches are the batches the first pass found rows in range in, in order; the second
-	// pass reads them again, and is at nextBatch.
-	batches   []batchRange
-	nextBatch int
+	// The first pass appends a span to the aggregate's for each batch it finds rows in
+	// range in, from firstSpan on; the second pass reads them again, and is at nextSpan.
+	firstSpan, nextSpan int
 
 	idScatterers       []*idScatterer
 	positionScatterers []*positionScatterer

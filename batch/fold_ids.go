@@ -31,6 +31,17 @@ type idScratch struct {
 	table   []uint32 // a first fold's: entry numbers plus one, by hash
 }
 
+// sorted returns entries sorted by hash in the scratch's memory, which then holds a run,
+// and takes the entries' memory, read no more, as the scratch of the next part. Entries
+// too few to sort are returned as they are.
+func (sc *idScratch) sorted(entries []idEntry) []idEntry {
+	sorted := sortedByHash(entries, sc)
+	if len(entries) >= 2 {
+		sc.entries = entries
+	}
+	return sorted
+}
+
 // addFirst keeps entries, a part's first fold (the part holds nothing yet, and entries
 // are its rows in row order), but those whose hash an earlier one has, calling seen for
 // each of those with the row its hash was first read at. It finds them in a table of
@@ -72,12 +83,7 @@ func (s *idSet) sortRun(scratch *idScratch) {
 	if !s.unsorted {
 		return
 	}
-	run := s.runs[0]
-	sorted := sortedByHash(run, scratch)
-	if len(run) >= 2 {
-		scratch.entries = run
-	}
-	s.runs[0], s.unsorted = sorted, false
+	s.runs[0], s.unsorted = scratch.sorted(s.runs[0]), false
 }
 
 // add adds entries (the fold's rows of the part, in row order, their hashes sharing the
@@ -93,12 +99,7 @@ func (s *idSet) add(entries []idEntry, scratch *idScratch, seen func(first, row 
 		return
 	}
 	s.sortRun(scratch)
-	sorted := sortedByHash(entries, scratch)
-	if len(entries) >= 2 {
-		// sorted is in the scratch's memory, which keeps the run; the entries' memory,
-		// read no more, is the scratch of the next part.
-		scratch.entries = entries
-	}
+	sorted := scratch.sorted(entries)
 	if len(sorted) == 0 {
 		return
 	}

@@ -244,8 +244,9 @@ func (f *fold) resolveCandidates(ctx context.Context) error {
 
 func (f *fold) isDuplicate(row uint32) bool { return f.duplicate[row/64]&(1<<(row%64)) != 0 }
 
-// sum adds up every partition's rows that are not duplicates, in row order, each
-// partition in a table of its own, and collects the non-zero positions, sorted.
+// sum adds up every partition's rows, in row order, user by user (see userGroups) or, for
+// a partition that cannot be grouped so, in a table of its own, and collects the non-zero
+// positions, sorted; then the rows whose keys do not pack.
 func (f *fold) sum(ctx context.Context) error {
 	f.rankSymbols()
 	workers := runtime.GOMAXPROCS(0)
@@ -290,16 +291,12 @@ func (f *fold) sum(ctx context.Context) error {
 		return err
 	}
 	wide := map[position]int64{}
+	var wideTally tally
 	for _, e := range f.positionScatterers[0].wide { // the first keeps them all, in row order
 		k := position{user: e.user, symbol: e.symbol}
-		sum, ok := ledger.AddShares(wide[k], e.shares)
-		if !ok {
-			f.stats.Overflows++
-			continue
-		}
+		sum := wide[k]
+		wideTally.add(&sum, e.shares)
 		wide[k] = sum
-		f.stats.Applied++
-		f.stats.NetShares += e.shares
 	}
 	for k, shares := range wide {
 		if shares != 0 {
@@ -307,7 +304,7 @@ func (f *fold) sum(ctx context.Context) error {
 		}
 	}
 	slices.SortFunc(f.wide, comparePositions)
-	for _, t := range tallies {
+	for _, t := range append(tallies, wideTally) {
 		f.stats.Applied += t.applied
 		f.stats.Overflows += t.overflows
 		f.stats.NetShares += t.net

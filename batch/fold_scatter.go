@@ -82,10 +82,10 @@ type candidate struct {
 	first, row uint32
 }
 
-// batchRange is a batch of a segment that holds rows in range: the batch starts at the
-// segment's row start, and its rows [from, to) are numbered firstFoldRow on.
+// batchRange is where a batch's rows in range lie: the batch starts at the segment's row
+// start, and its rows [from, to) are numbered firstFoldRow on. The first pass works it
+// out from the offsets; the second, from the batch's span (see batchSpan).
 type batchRange struct {
-	segment      uint32 // the aggregate's number of the segment
 	start        int
 	from, to     int
 	firstFoldRow uint32
@@ -345,9 +345,8 @@ func (f *fold) numberBatch(c *tradeColumns, seg Segment, segID uint32, cut ledge
 	if int64(f.firstRow)+int64(f.rows)+int64(to-from) > math.MaxUint32 {
 		return nil, fmt.Errorf("more than %d trades in the master dataset: the batch layer numbers them in 32 bits", uint32(math.MaxUint32))
 	}
-	r := batchRange{segment: segID, start: c.firstRow, from: from, to: to, firstFoldRow: f.rows}
-	f.batches = append(f.batches, r)
-	f.agg.spans = append(f.agg.spans, batchSpan{firstRow: f.firstRow + f.rows, segment: segID, segmentRow: uint32(c.firstRow + from)})
+	r := batchRange{start: c.firstRow, from: from, to: to, firstFoldRow: f.rows}
+	f.agg.spans = append(f.agg.spans, batchSpan{firstRow: f.firstRow + f.rows, segment: segID, segmentRow: uint32(c.firstRow + from), rows: uint32(to - from)})
 	f.rows += uint32(to - from)
 	return &foldBatch{tradeColumns: c, batchRange: r, path: seg.Path}, nil
 }
@@ -376,12 +375,12 @@ func (f *fold) scatterPositions(ctx context.Context, segs []Segment) error {
 		f.positionScatterers[w] = sc
 		consumers[w] = func(b *foldBatch) error { return f.scatterPositionBatch(sc, b) }
 	}
-	f.nextBatch = 0
+	f.nextSpan = f.firstSpan
 	if err := f.readPass(ctx, segs, positionColumns, f.rangedBatch, consumers); err != nil {
 		return err
 	}
-	if f.nextBatch != len(f.batches) {
-		return fmt.Errorf("the second pass over the master dataset met %d of the first pass's %d batches: were segments replaced?", f.nextBatch, len(f.batches))
+	if f.nextSpan != len(f.agg.spans) {
+		return fmt.Errorf("the second pass over the master dataset met %d of the first pass's %d batches: were segments replaced?", f.nextSpan-f.firstSpan, len(f.agg.spans)-f.firstSpan)
 	}
 	for _, sc := range f.positionScatterers {
 		sc.parts, sc.staged = sc.staged.flush(), nil
@@ -394,17 +393,22 @@ func (f *fold) scatterPositions(ctx context.Context, segs []Segment) error {
 	return nil
 }
 
-// rangedBatch gives a batch of the second pass the range the first found in it; nil when
-// the first found none.
+// rangedBatch gives a batch of the second pass the range the first found in it, from the
+// span it recorded; nil when the first found none.
 func (f *fold) rangedBatch(c *tradeColumns, seg Segment, segID uint32) (*foldBatch, error) {
-	if f.nextBatch == len(f.batches) {
+	if f.nextSpan == len(f.agg.spans) {
 		return nil, nil
 	}
-	r := f.batches[f.nextBatch]
-	if r.segment != segID || r.start != c.firstRow {
+	s := f.agg.spans[f.nextSpan]
+	from := int(s.segmentRow) - c.firstRow
+	if s.segment != segID || from < 0 || from >= c.rows {
 		return nil, nil
 	}
-	f.nextBatch++
+	if from+int(s.rows) > c.rows {
+		return nil, fmt.Errorf("rows %d-%d hold %d rows the first pass found in range at row %d: was the segment replaced?", c.firstRow, c.firstRow+c.rows-1, s.rows, s.segmentRow)
+	}
+	f.nextSpan++
+	r := batchRange{start: c.firstRow, from: from, to: from + int(s.rows), firstFoldRow: s.firstRow - f.firstRow}
 	b := &foldBatch{tradeColumns: c, batchRange: r, path: seg.Path}
 	if err := f.resolveRows(b); err != nil {
 		return nil, err
@@ -414,9 +418,10 @@ func (f *fold) rangedBatch(c *tradeColumns, seg Segment, segID uint32) (*foldBat
 
 // resolveRows checks the batch's rows in range and turns, in place, each row's symbol
 // index into the aggregate's symbol id and its quantity into a signed one; it works out
-// each row's position key and partition, and marks the symbols traded. It runs in the second pass's reader, which otherwise waited for the
-// scatterer, the slower of the two: in the scatterer, the 50M-trade fold's second pass
-// took 0.97-1.24 s, against 0.82-1.00 s this way (four alternating runs).
+// each row's position key and partition, and marks the symbols traded. It runs in the
+// second pass's preparer, which otherwise waited for the scatterer, the slower of the
+// two: in the scatterer, the 50M-trade fold's second pass took 0.97-1.24 s, against
+// 0.82-1.00 s this way (four alternating runs).
 func (f *fold) resolveRows(b *foldBatch) error {
 	signs, err := sideSigns(b.sides.values)
 	if err != nil {
@@ -478,9 +483,12 @@ func (f *fold) scatterPositionBatch(sc *positionScatterer, b *foldBatch) error {
 }
 
 // batchSpan says where a batch's rows in range lie in the master dataset: the aggregate's
-// rows from firstRow on are the segment's rows from segmentRow on.
+// rows from firstRow on are the segment's rows from segmentRow on, rows of them. The
+// aggregate keeps the spans to locate a candidate's row; a fold's second pass reads its
+// batches' ranges from them.
 type batchSpan struct {
 	firstRow   uint32
 	segment    uint32
 	segmentRow uint32
+	rows       uint32
 }

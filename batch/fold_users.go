@@ -9,7 +9,7 @@ import (
 
 // userGroups sums a position partition whose users span few enough ids to count: a
 // counting sort groups its entries by user, stably, so that each position's entries keep
-// the log's order, and each user's entries are summed in a table of a few slots. The
+// the log's order, and each user's entries are summed by symbol (see userPositions). The
 // positions come out in snapshot order, user after user, each user's sorted by symbol
 // rank among a handful.
 //

@@ -10,9 +10,9 @@ import (
 )
 
 // deltaInt64Pages reads a column of required int64s written DELTA_BINARY_PACKED (as the
-// archiver writes offsets and user_ids) straight from its pages. arrow-go's column chunk
-// reader decoded them at 5.6 ns a value (0.56 s of the 50M-trade fold's CPU, for offsets
-// and user_ids); this decoder unpacks a miniblock's deltas in one loop.
+// archiver writes offsets and user_ids) straight from its pages. Through arrow-go's
+// column chunk reader, they took 0.40 s of the 50M-trade fold's CPU (0.11 s the offsets,
+// 0.29 the user_ids); this decoder, which unpacks a miniblock's deltas in one loop, 0.21.
 type deltaInt64Pages struct {
 	pages columnChunkPages
 	page  deltaBinaryPacked
