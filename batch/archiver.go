@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"runtime"
 	"sync"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/autonews/autonews/consume"
 	"github.com/autonews/autonews/ledger"
@@ -280,15 +282,29 @@ func (a *Archiver) flush(due func(*pendingSegment) bool) error {
 	}
 	a.mu.Unlock()
 
+	// The partitions' segments are written side by side: a cut flushes every partition,
+	// and one at a time the cycle waited on a core while the other had nothing to do.
 	var errs []error
 	written := map[int32]int64{}
+	var g errgroup.Group
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	var writtenMu sync.Mutex // guards errs and written
 	for p, ps := range taken {
-		if _, err := a.master.writeSegment(a.codec.Topic, p, ps.first, ps.last, a.codec.Properties(), ps.records()); err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		ps.release()
-		written[p] = ps.last + 1
+		g.Go(func() error {
+			_, err := a.master.writeSegment(a.codec.Topic, p, ps.first, ps.last, a.codec.Properties(), ps.records())
+			writtenMu.Lock()
+			defer writtenMu.Unlock()
+			if err != nil {
+				errs = append(errs, err)
+				return nil
+			}
+			ps.release()
+			written[p] = ps.last + 1
+			return nil
+		})
+	}
+	_ = g.Wait() // the writes' errors are in errs
+	for p := range written {
 		delete(taken, p)
 	}
 

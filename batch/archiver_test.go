@@ -124,6 +124,47 @@ func TestAFedArchiverLosesNothingToAFailedWriteAndSkipsWhatItHas(t *testing.T) {
 	}
 }
 
+// A flush writes every partition's segment, side by side: one partition's failed write
+// keeps only its own rows for the retry, and the others are archived.
+func TestAFlushArchivesEveryPartitionItCanWhenOneFails(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	partitions := []int32{0, 1, 2, 3}
+	master := openMaster(t)
+	archiver, err := NewArchiver(master, TradeCodec, ArchiverConfig{Partitions: partitions, FlushInterval: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var records []*kgo.Record
+	for _, p := range partitions {
+		for offset := range 3 {
+			records = append(records, &kgo.Record{Topic: message.TradesTopic, Partition: p, Offset: int64(offset),
+				Key: message.TradeKey(7), Value: kafkatest.Trade(fmt.Sprintf("p%dt%d", p, offset), 7)})
+		}
+	}
+	archiver.FeedTrades(records, func(i int) (message.Trade, bool) {
+		tr, err := message.DecodeTrade(records[i].Key, records[i].Value)
+		return tr, err == nil
+	})
+	blocker := blockPartitionFolder(t, master)
+	all := ledger.Cut{0: 3, 1: 3, 2: 3, 3: 3}
+	if _, err := archiver.FlushThrough(ctx, all); err == nil {
+		t.Fatal("a write into a blocked folder succeeded")
+	}
+	if got, want := archiver.Archived(), (ledger.Cut{0: 0, 1: 3, 2: 3, 3: 3}); !got.Equal(want) {
+		t.Fatalf("archived %s after partition 0's write failed, want %s", got, want)
+	}
+	if err := os.Remove(blocker); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := archiver.FlushThrough(ctx, all); err != nil || !got.Equal(all) {
+		t.Fatalf("archived %s, %v after the retry; want %s", got, err, all)
+	}
+	if got, want := archivedRows(t, master), "[p0t0@0 p0t1@1 p0t2@2 p1t0@0 p1t1@1 p1t2@2 p2t0@0 p2t1@1 p2t2@2 p3t0@0 p3t1@1 p3t2@2]"; got != want {
+		t.Fatalf("archived rows %s, want %s", got, want)
+	}
+}
+
 // runInBackground runs run on a goroutine of its own until the returned stop, which
 // cancels it and returns what it returned.
 func runInBackground(ctx context.Context, run func(context.Context) error) (stop func() error) {

@@ -110,3 +110,15 @@ func parseMemAvailable(info []byte) (int64, error) {
 	}
 	return 0, errors.New("read available memory: /proc/meminfo has no MemAvailable line")
 }
+
+// processCPU returns the CPU time, user and system, the bench's process has used so far:
+// the product, its clients and the bench itself. Over a measured window it says how much
+// of the machine the work took, a steadier figure than a rate on a machine whose speed
+// varies from hour to hour.
+func processCPU() (time.Duration, error) {
+	var usage syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &usage); err != nil {
+		return 0, fmt.Errorf("read the process's CPU time: %w", err)
+	}
+	return time.Duration(usage.Utime.Nano() + usage.Stime.Nano()), nil
+}

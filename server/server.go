@@ -435,5 +435,9 @@ func (s *Server) KafkaAddr() string {
 // Speed is the speed layer, for callers that wait for what they produced to be applied.
 func (s *Server) Speed() *speed.Layer { return s.speed }
 
+// Archiver writes the trades read from the log to the master dataset, for callers that
+// wait for what they produced to be archived.
+func (s *Server) Archiver() *batch.Archiver { return s.archiver }
+
 // Coordinator is the batch cycle.
 func (s *Server) Coordinator() *batch.Coordinator { return s.coordinator }
