@@ -328,8 +328,11 @@ func (s *Server) serveMySQL() error {
 		return fmt.Errorf("mysql listener on %s: %w (is another server using the port? choose one with --mysql-addr)", s.cfg.MySQLAddr, err)
 	}
 	handler := catalog.HandlerOptions{FastPath: !s.cfg.GenericPlans, Sources: sources, Sessions: &s.sessions, Observe: s.metrics.fastPathQueryCompleted}
-	srv, err := gms.NewServerWithHandler(gms.Config{Protocol: "tcp", Address: ln.Addr().String(), Listener: ln, Version: catalog.Version,
-		ProtocolListenerFactory: listenerWithAccounts}, engine, sql.NewContext, s.newSession, s.metrics, catalog.WrapHandler(handler))
+	srv, err := gms.NewServerWithHandler(gms.Config{Protocol: "tcp", Address: ln.Addr().String(), Listener: coalescingListener{ln}, Version: catalog.Version,
+		ProtocolListenerFactory: listenerWithAccounts}, engine, sql.NewContext, s.newSession, s.metrics, func(h mysql.Handler) (mysql.Handler, error) {
+		wrapped, err := catalog.WrapHandler(handler)(h)
+		return coalescingPrepares{wrapped}, err
+	})
 	if err != nil {
 		ln.Close()
 		return fmt.Errorf("mysql server: %w", err)
