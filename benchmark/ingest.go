@@ -42,7 +42,7 @@ func franzGoProducer(kafkaAddr string, records *packedRecords, _ int) (func(cont
 		return nil, nil, err
 	}
 	return func(ctx context.Context) (ledger.Cut, error) {
-		ends, err := produceAll(ctx, client, records.len(), records.record)
+		ends, err := produceAll(ctx, client, records.len(), records.inBlocks())
 		return ends[message.TradesTopic], err
 	}, client.Close, nil
 }

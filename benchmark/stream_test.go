@@ -52,6 +52,21 @@ func TestPackedRecordsAreTheRecords(t *testing.T) {
 	}
 }
 
+// Records handed out in blocks are the packed records, across a block's end, each in
+// memory of its own.
+func TestRecordsInBlocksAreThePackedRecords(t *testing.T) {
+	packed := pack(tradeRecords(recordBlock+10, 10, 1))
+	next := packed.inBlocks()
+	seen := map[*kgo.Record]bool{}
+	for i := range packed.len() {
+		got, want := next(i), packed.record(i)
+		if seen[got] || got.Topic != want.Topic || !bytes.Equal(got.Key, want.Key) || !bytes.Equal(got.Value, want.Value) {
+			t.Fatalf("record %d: %s %q %q (seen before: %v), want %s %q %q", i, got.Topic, got.Key, got.Value, seen[got], want.Topic, want.Key, want.Value)
+		}
+		seen[got] = true
+	}
+}
+
 // The catch-up rate is what was left at the producer's last acknowledgement over the
 // time it took; there is none when nothing was left.
 func TestCatchUpIsTheRateOfWhatWasLeft(t *testing.T) {
