@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"sync"
+	"time"
 
 	"github.com/dolthub/vitess/go/mysql"
 	querypb "github.com/dolthub/vitess/go/vt/proto/query"
@@ -35,10 +36,15 @@ func (l coalescingListener) Accept() (net.Conn, error) {
 // coalesceLimit is the most a connection gathers before it writes.
 const coalesceLimit = 16 << 10
 
+// closeFlushTimeout bounds how long Close waits to send what was gathered to a client
+// that does not read.
+const closeFlushTimeout = time.Second
+
 // coalescingConn writes through, except between gatherUntilRead and its next read, when
 // it gathers what is written (up to coalesceLimit at a time). Its owner writes and reads
-// on one goroutine, as vitess does; Close may come from another, so mu guards the
-// gathered bytes.
+// on one goroutine, as vitess does; Close may come from another (a KILL), so mu guards
+// the gathered bytes, and no one holds it during a system call: a client that stops
+// reading blocks its connection's writes, never its Close.
 type coalescingConn struct {
 	net.Conn
 	mu        sync.Mutex
@@ -55,19 +61,22 @@ func (c *coalescingConn) gatherUntilRead() {
 
 func (c *coalescingConn) Write(p []byte) (int, error) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	if !c.gathering {
+		c.mu.Unlock()
 		return c.Conn.Write(p)
 	}
 	if len(c.gathered)+len(p) <= coalesceLimit {
 		c.gathered = append(c.gathered, p...)
+		c.mu.Unlock()
 		return len(p), nil
 	}
-	before := len(c.gathered)
-	buffers := net.Buffers{c.gathered, p} // one call, writev
+	gathered := c.gathered
+	c.gathered = nil
+	c.mu.Unlock()
+	buffers := net.Buffers{gathered, p} // one call, writev
 	written, err := buffers.WriteTo(c.Conn)
-	c.gathered = c.gathered[:0]
-	return max(0, int(written)-before), err
+	c.reuse(gathered)
+	return max(0, int(written)-len(gathered)), err
 }
 
 // Read sends what was gathered first: the server reads once it has answered.
@@ -79,20 +88,33 @@ func (c *coalescingConn) Read(p []byte) (int, error) {
 }
 
 func (c *coalescingConn) Close() error {
+	_ = c.Conn.SetWriteDeadline(time.Now().Add(closeFlushTimeout))
 	_ = c.flush() // a client that went away gets nothing either way
 	return c.Conn.Close()
 }
 
 func (c *coalescingConn) flush() error {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	c.gathering = false
-	if len(c.gathered) == 0 {
+	gathered := c.gathered
+	if len(gathered) == 0 {
+		c.mu.Unlock()
 		return nil
 	}
-	_, err := c.Conn.Write(c.gathered)
-	c.gathered = c.gathered[:0]
+	c.gathered = nil
+	c.mu.Unlock()
+	_, err := c.Conn.Write(gathered)
+	c.reuse(gathered)
 	return err
+}
+
+// reuse keeps a written buffer for the next gathering.
+func (c *coalescingConn) reuse(buffer []byte) {
+	c.mu.Lock()
+	if c.gathered == nil {
+		c.gathered = buffer[:0]
+	}
+	c.mu.Unlock()
 }
 
 // coalescingPrepares has a connection gather the response to each statement it prepares.

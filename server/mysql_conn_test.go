@@ -127,3 +127,28 @@ func TestALargeResponseLeavesWholeAndCloseSendsTheRest(t *testing.T) {
 		t.Fatalf("client read %d bytes, want the %d written, in order", len(got), want.Len())
 	}
 }
+
+// A client that stops reading blocks its connection's writes, not its Close.
+func TestClosingDoesNotWaitForAClientThatDoesNotRead(t *testing.T) {
+	server, _ := loopbackPair(t)
+	server.gatherUntilRead()
+	writerDone := make(chan struct{})
+	go func() { // the connection's owner, writing more than the client reads; ends when its write fails
+		defer close(writerDone)
+		chunk := make([]byte, 4*coalesceLimit)
+		for {
+			if _, err := server.Write(chunk); err != nil {
+				return
+			}
+		}
+	}()
+	time.Sleep(200 * time.Millisecond) // the sockets' buffers fill, and the owner blocks
+	closed := make(chan error, 1)
+	go func() { closed <- server.Close() }()
+	select {
+	case <-closed:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Close waited for the blocked write")
+	}
+	<-writerDone
+}
