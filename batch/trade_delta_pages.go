@@ -22,11 +22,7 @@ type deltaInt64Pages struct {
 // deltaInt64s returns a reader of column col of pf if every chunk of it holds required
 // int64s in DELTA_BINARY_PACKED pages only, and nil otherwise.
 func deltaInt64s(pf *file.Reader, col int) *deltaInt64Pages {
-	descr := pf.MetaData().Schema.Column(col)
-	if descr.PhysicalType() != parquet.Types.Int64 || descr.MaxDefinitionLevel() != 0 || descr.MaxRepetitionLevel() != 0 {
-		return nil
-	}
-	if !chunksEncodedOnly(pf, col, parquet.Encodings.DeltaBinaryPacked) {
+	if !requiredColumnOf(pf, col, parquet.Types.Int64) || !chunksEncodedOnly(pf, col, parquet.Encodings.DeltaBinaryPacked) {
 		return nil
 	}
 	return &deltaInt64Pages{pages: columnChunkPages{file: pf, col: col}}
@@ -216,22 +212,4 @@ func packedBits(packed []byte, bit, width uint) uint64 {
 		v &= 1<<width - 1
 	}
 	return v
-}
-
-// chunksEncodedOnly reports whether every chunk of column col of pf lists no value
-// encoding but enc (RLE and BIT_PACKED are level encodings, listed whether or not the
-// pages hold levels), and no dictionary page.
-func chunksEncodedOnly(pf *file.Reader, col int, enc parquet.Encoding) bool {
-	for rg := range pf.NumRowGroups() {
-		chunk, err := pf.MetaData().RowGroup(rg).ColumnChunk(col)
-		if err != nil || chunk.HasDictionaryPage() {
-			return false
-		}
-		for _, e := range chunk.Encodings() {
-			if e != enc && e != parquet.Encodings.RLE && e != parquet.Encodings.BitPacked {
-				return false
-			}
-		}
-	}
-	return true
 }

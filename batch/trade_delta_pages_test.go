@@ -45,21 +45,11 @@ func TestDeltaPagesReadEveryRowsValue(t *testing.T) {
 			if pages == nil {
 				t.Fatal("a DELTA_BINARY_PACKED column is not read from its pages")
 			}
-			for row := 0; row < len(want); {
-				out := make([]int64, min(777, len(want)-row))
-				if err := pages.read(out); err != nil {
-					t.Fatalf("row %d: %v", row, err)
+			readInPieces(t, len(want), pages.read, func(row int, v int64) {
+				if v != want[row] {
+					t.Fatalf("row %d: %d, want %d", row, v, want[row])
 				}
-				for i, v := range out {
-					if v != want[row+i] {
-						t.Fatalf("row %d: %d, want %d", row+i, v, want[row+i])
-					}
-				}
-				row += len(out)
-			}
-			if err := pages.read(make([]int64, 1)); err == nil {
-				t.Fatal("a row read beyond the column's end")
-			}
+			})
 		})
 	}
 }
@@ -103,6 +93,25 @@ func FuzzDeltaBinaryPacked(f *testing.F) {
 			t.Fatalf("page %x: a value decoded beyond the page's %d", page, values)
 		}
 	})
+}
+
+// readInPieces reads a column of rows values with read, in batches that end inside
+// pages, checking each value with check; then it checks that no row is read beyond them.
+func readInPieces[T any](t *testing.T, rows int, read func([]T) error, check func(row int, v T)) {
+	t.Helper()
+	for row := 0; row < rows; {
+		out := make([]T, min(777, rows-row))
+		if err := read(out); err != nil {
+			t.Fatalf("row %d: %v", row, err)
+		}
+		for i, v := range out {
+			check(row+i, v)
+		}
+		row += len(out)
+	}
+	if err := read(make([]T, 1)); err == nil {
+		t.Fatal("a row read beyond the column's end")
+	}
 }
 
 // openInt64Column writes values as a file of one required int64 column and opens it.

@@ -38,8 +38,7 @@ type dictionaryPages struct {
 // dictionaryPagesOf returns a reader of column col of pf if it holds required byte
 // arrays, and nil otherwise.
 func dictionaryPagesOf(pf *file.Reader, col int) *dictionaryPages {
-	descr := pf.MetaData().Schema.Column(col)
-	if descr.PhysicalType() != parquet.Types.ByteArray || descr.MaxDefinitionLevel() != 0 || descr.MaxRepetitionLevel() != 0 {
+	if !requiredColumnOf(pf, col, parquet.Types.ByteArray) {
 		return nil
 	}
 	return &dictionaryPages{pages: columnChunkPages{file: pf, col: col}, byValue: map[string]int32{}}

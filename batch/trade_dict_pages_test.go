@@ -72,21 +72,11 @@ func TestDictionaryPagesReadEveryRowsValue(t *testing.T) {
 			if pages == nil {
 				t.Fatal("a required string column is not read from its pages")
 			}
-			for row := 0; row < len(want); {
-				out := make([]int32, min(777, len(want)-row))
-				if err := pages.read(out); err != nil {
-					t.Fatalf("row %d: %v", row, err)
+			readInPieces(t, len(want), pages.read, func(row int, index int32) {
+				if got := pages.values[index]; got != want[row] {
+					t.Fatalf("row %d: %q, want %q", row, got, want[row])
 				}
-				for i, index := range out {
-					if got := pages.values[index]; got != want[row+i] {
-						t.Fatalf("row %d: %q, want %q", row+i, got, want[row+i])
-					}
-				}
-				row += len(out)
-			}
-			if err := pages.read(make([]int32, 1)); err == nil {
-				t.Fatal("a row read beyond the column's end")
-			}
+			})
 		})
 	}
 }

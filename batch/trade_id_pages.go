@@ -23,11 +23,7 @@ type plainByteArrayPages struct {
 // plainByteArrays returns a reader of column col of pf if every chunk of it holds
 // required byte arrays in PLAIN pages only, and nil otherwise.
 func plainByteArrays(pf *file.Reader, col int) *plainByteArrayPages {
-	descr := pf.MetaData().Schema.Column(col)
-	if descr.PhysicalType() != parquet.Types.ByteArray || descr.MaxDefinitionLevel() != 0 || descr.MaxRepetitionLevel() != 0 {
-		return nil
-	}
-	if !chunksEncodedOnly(pf, col, parquet.Encodings.Plain) {
+	if !requiredColumnOf(pf, col, parquet.Types.ByteArray) || !chunksEncodedOnly(pf, col, parquet.Encodings.Plain) {
 		return nil
 	}
 	return &plainByteArrayPages{pages: columnChunkPages{file: pf, col: col}}
@@ -141,6 +137,31 @@ func (c *columnChunkPages) close() {
 		c.pages.Close()
 		c.pages = nil
 	}
+}
+
+// requiredColumnOf reports whether column col of pf holds required values of physical
+// type typ, unrepeated: the page readers read no levels.
+func requiredColumnOf(pf *file.Reader, col int, typ parquet.Type) bool {
+	descr := pf.MetaData().Schema.Column(col)
+	return descr.PhysicalType() == typ && descr.MaxDefinitionLevel() == 0 && descr.MaxRepetitionLevel() == 0
+}
+
+// chunksEncodedOnly reports whether every chunk of column col of pf lists no value
+// encoding but enc (RLE and BIT_PACKED are level encodings, listed whether or not the
+// pages hold levels), and no dictionary page.
+func chunksEncodedOnly(pf *file.Reader, col int, enc parquet.Encoding) bool {
+	for rg := range pf.NumRowGroups() {
+		chunk, err := pf.MetaData().RowGroup(rg).ColumnChunk(col)
+		if err != nil || chunk.HasDictionaryPage() {
+			return false
+		}
+		for _, e := range chunk.Encodings() {
+			if e != enc && e != parquet.Encodings.RLE && e != parquet.Encodings.BitPacked {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // requiredValues returns the encoded values of a data page of a required, flat column:

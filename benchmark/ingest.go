@@ -63,8 +63,8 @@ func encodedProducer(kafkaAddr string, records *packedRecords, partitions int) (
 // master dataset, while point queries run. The archiver's writes are part of what ingest
 // sustains: the run is shorter than the archiver's flush interval and its segments'
 // size, and without the closing flush its writes, a fifth of the product's CPU a trade
-// (0.21 of 1.08 µs in a profile), came after the clock stopped. window names the measured window's
-// profile.
+// (0.21 of 1.08 µs in a profile), came after the clock stopped. window names the
+// measured window's profile.
 func measureIngest(ctx context.Context, o Options, window, scenario string, newProducer ingestProducer) ([]Result, error) {
 	f, err := newFixture()
 	if err != nil {

@@ -237,8 +237,8 @@ func Start(cfg Config) (_ *Server, err error) {
 		// Loading the stored state and catching up with the log leave garbage the size of
 		// the log's tail (fetches, decoded batches, the broker's reads), which the
 		// collector would otherwise hand back to the system only gradually: returned now,
-		// the restart bench's server (10M holdings, a 1M-trade tail) serves in 444 MiB
-		// instead of 700-972, its start-up as quick (1.13-1.19 s against 1.07-1.24).
+		// the restart bench's server (10M holdings, a 1M-trade tail) serves in 444-455 MiB
+		// instead of 700-972, its start-up as quick (1.04-1.34 s against 1.07-1.44).
 		debug.FreeOSMemory()
 		clock.done("release_memory")
 		if s.lostData.Load() == nil {
